@@ -1,0 +1,79 @@
+"""The cluster registry: which clusters Periscope reaches, and how."""
+
+from __future__ import annotations
+
+import msgspec
+
+BUILTIN_BACKENDS = ("eks", "kubeconfig", "in-cluster", "agent")
+
+
+class ExecOverrides(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Per-cluster partial overrides of the global exec settings (None = inherit)."""
+
+    enabled: bool | None = None
+    serverIdleSeconds: int | None = None
+    idleWarnSeconds: int | None = None
+    heartbeatSeconds: int | None = None
+    maxSessionsPerUser: int | None = None
+    maxSessionsTotal: int | None = None
+
+
+class ClusterEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """One entry of the registry file, in the original product's shape."""
+
+    name: str
+    backend: str = "eks"
+    region: str = ""
+    arn: str = ""
+    kubeconfigPath: str = ""
+    kubeconfigContext: str = ""
+    environment: str = ""
+    tags: dict[str, str] = {}
+    exec: ExecOverrides = ExecOverrides()
+
+    @property
+    def exec_enabled(self) -> bool:
+        return self.exec.enabled is not False
+
+
+class ClusterRegistry(msgspec.Struct, frozen=True):
+    clusters: tuple[ClusterEntry, ...] = ()
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+    """Problems that do not stop loading (e.g. an ignored override), for the start-up log."""
+
+    def get(self, name: str) -> ClusterEntry | None:
+        for entry in self.clusters:
+            if entry.name == name:
+                return entry
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.clusters]
+
+
+class ClusterSummary(msgspec.Struct, frozen=True, omit_defaults=True):
+    """What ``GET /api/clusters`` shows of an entry: never a server file path."""
+
+    name: str
+    backend: str
+    execEnabled: bool
+    region: str = ""
+    arn: str = ""
+    kubeconfigContext: str = ""
+    environment: str = ""
+    tags: dict[str, str] = {}
+
+    @classmethod
+    def of(cls, entry: ClusterEntry) -> ClusterSummary:
+        return cls(
+            name=entry.name,
+            backend=entry.backend,
+            execEnabled=entry.exec_enabled,
+            region=entry.region,
+            arn=entry.arn,
+            kubeconfigContext=entry.kubeconfigContext,
+            environment=entry.environment,
+            tags=dict(entry.tags),
+        )
