@@ -42,7 +42,8 @@ def test_the_original_shape_loads() -> None:
 def test_backend_defaults_to_eks_like_the_original() -> None:
     with pytest.raises(ConfigError) as err:
         parse_registry("clusters: [{name: a}]", source="c.yaml")
-    assert {(p.field, p.entry) for p in err.value.problems} == {("region", "clusters[0] (a)"), ("arn", "clusters[0] (a)")}
+    problems = {(p.field, p.entry) for p in err.value.problems}
+    assert problems == {("region", "clusters[0] (a)"), ("arn", "clusters[0] (a)")}
 
 
 def test_every_problem_is_listed_with_file_entry_and_field() -> None:
@@ -99,7 +100,7 @@ def test_non_positive_exec_override_is_ignored_with_a_warning() -> None:
 
 
 def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing.yaml: cannot read"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml: cannot read"):
         load_registry(tmp_path / "missing.yaml")
 
 

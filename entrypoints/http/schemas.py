@@ -1,0 +1,35 @@
+"""HTTP response shapes: camelCase msgspec Structs, kept apart from the domain types."""
+
+from __future__ import annotations
+
+import msgspec
+
+from periscope_core.domain.clusters import ClusterSummary
+from periscope_core.services.crds import CrdInfo
+
+__all__ = ["ClustersResponse", "CrdsResponse", "FeaturesResponse", "HealthResponse"]
+
+
+class CamelStruct(msgspec.Struct, rename="camel"):
+    """Base of the HTTP schemas: snake_case in Python, camelCase on the wire."""
+
+
+class HealthResponse(CamelStruct, omit_defaults=True):
+    status: str
+    version: str | None = None
+    clusters: int | None = None
+
+
+class FeaturesResponse(CamelStruct):
+    watch_streams: list[str]
+    version: str
+    commit: str
+    channel: str
+
+
+class ClustersResponse(CamelStruct):
+    clusters: list[ClusterSummary]
+
+
+class CrdsResponse(CamelStruct):
+    crds: list[CrdInfo]

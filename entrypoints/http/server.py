@@ -1,0 +1,78 @@
+"""Run the app on uvicorn inside the caller's event loop and task group.
+
+uvicorn is driven programmatically so that one process can also host the sandbox
+fleet; its own signal handling is turned off because the caller owns SIGINT and
+SIGTERM (uvicorn would otherwise re-raise them after shutting down).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Generator
+
+import anyio
+import uvicorn
+from anyio.abc import TaskStatus
+
+from periscope_core.domain.errors import PeriscopeError
+from periscope_entrypoints.bootstrap import Services
+from periscope_entrypoints.http.app import create_app
+
+__all__ = ["HttpServer"]
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = anyio.Event()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+class HttpServer:
+    """The console's HTTP listener; the socket is bound on construction so the URL is known."""
+
+    def __init__(self, services: Services, *, host: str, port: int) -> None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self._socket.bind((host, port))
+        except OSError as exc:
+            self._socket.close()
+            raise PeriscopeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        bound_port = self._socket.getsockname()[1]
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
+        config = uvicorn.Config(
+            create_app(services), log_level="warning", access_log=False, lifespan="on",
+            timeout_graceful_shutdown=10,
+        )
+        self._server = _Server(config)
+
+    async def serve(self, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Serve until ``stop()``; reports the URL through ``task_status`` once accepting."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._report_started, task_status)
+            try:
+                await self._server.serve(sockets=[self._socket])
+            finally:
+                tg.cancel_scope.cancel()
+                self._socket.close()
+
+    async def _report_started(self, task_status: TaskStatus[str]) -> None:
+        await self._server.listening.wait()
+        task_status.started(self.url)
+
+    def stop(self) -> None:
+        """Begin a graceful shutdown; a second call stops without waiting for open connections."""
+        if self._server.should_exit:
+            self._server.force_exit = True
+        self._server.should_exit = True

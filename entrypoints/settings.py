@@ -1,0 +1,143 @@
+"""Server settings, read from the environment under the original product's names.
+
+Settings are a plain frozen Struct built once at start-up; nothing reads the
+environment afterwards, so tests build Settings directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+from periscope_core.domain.errors import ConfigError, ConfigProblem
+from periscope_core.domain.identity import Principal
+from periscope_core.domain.resources import KINDS
+
+__all__ = ["Settings", "default_data_dir", "parse_watch_streams"]
+
+_AUDIT_DB_PATH = "/var/lib/periscope/audit/audit.db"
+_WATCH_GROUPS = ("core", "workloads", "networking", "storage", "cluster")
+_WATCHABLE = [k for group in _WATCH_GROUPS for k in KINDS if k.watch_group == group]
+
+
+def parse_watch_streams(value: str) -> tuple[str, ...]:
+    """The streamed kinds for ``PERISCOPE_WATCH_STREAMS``, in registry order.
+
+    Empty or ``all`` enables every kind, ``off``/``none`` none; otherwise a comma
+    list of kind plurals and group aliases. Unknown tokens are ignored, as in the
+    original product.
+    """
+    tokens = {t.strip().lower() for t in value.split(",") if t.strip()}
+    if not tokens or "all" in tokens:
+        return tuple(k.plural for k in _WATCHABLE)
+    if tokens & {"off", "none"}:
+        return ()
+    return tuple(k.plural for k in _WATCHABLE if k.plural in tokens or k.watch_group in tokens)
+
+
+def default_data_dir(environ: Mapping[str, str] = os.environ) -> str:
+    """``$XDG_DATA_HOME/periscope`` (``~/.local/share/periscope``), or ``.data`` without a home."""
+    base = environ.get("XDG_DATA_HOME") or (
+        str(Path(environ["HOME"]) / ".local" / "share") if environ.get("HOME") else ""
+    )
+    return str(Path(base) / "periscope") if base else ".data"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the composition root needs; later features read their own fields."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    clusters_file: str = ""
+    auth_file: str = ""
+    auth_mode: str = ""
+    data_dir: str = ".data"
+    watch_streams: tuple[str, ...] = tuple(k.plural for k in _WATCHABLE)
+    watch_per_user_limit: int = 60
+    audit_enabled: bool = False
+    audit_db_path: str = _AUDIT_DB_PATH
+    audit_retention_days: int = 30
+    audit_max_size_mb: int = 1024
+    audit_vacuum_interval: str = "24h"
+    exec_idle_seconds: int = 600
+    exec_idle_warn_seconds: int = 30
+    exec_heartbeat_seconds: int = 20
+    exec_max_sessions_per_user: int = 5
+    exec_max_sessions_total: int = 50
+    probe_clusters_on_boot: bool = False
+    dev_allow_origins: tuple[str, ...] = ()
+    agent_listen_addr: str = ""
+    agent_tunnel_sans: tuple[str, ...] = ("localhost",)
+    request_timeout: float = 30.0
+    dev_principal: Principal = Principal(subject="dev", email="dev@localhost", groups=("periscope:dev",))
+    version: str = "0.0.0"
+    commit: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read the environment; a malformed PORT raises ConfigError, other bad numbers keep their default."""
+        env = _Env(environ)
+        return cls(
+            host=environ.get("PERISCOPE_HOST", "127.0.0.1"),
+            port=env.port(),
+            clusters_file=environ.get("PERISCOPE_CLUSTERS_FILE", ""),
+            auth_file=environ.get("PERISCOPE_AUTH_FILE", ""),
+            auth_mode=environ.get("PERISCOPE_AUTH_MODE", ""),
+            data_dir=environ.get("PERISCOPE_DATA_DIR") or default_data_dir(environ),
+            watch_streams=parse_watch_streams(environ.get("PERISCOPE_WATCH_STREAMS", "")),
+            watch_per_user_limit=env.number("PERISCOPE_WATCH_PER_USER_LIMIT", 60, minimum=0),
+            # The original enables audit only for the exact string "true".
+            audit_enabled=environ.get("PERISCOPE_AUDIT_ENABLED") == "true",
+            audit_db_path=environ.get("PERISCOPE_AUDIT_DB_PATH", _AUDIT_DB_PATH),
+            audit_retention_days=env.number("PERISCOPE_AUDIT_RETENTION_DAYS", 30, minimum=0),
+            audit_max_size_mb=env.number("PERISCOPE_AUDIT_MAX_SIZE_MB", 1024, minimum=0),
+            audit_vacuum_interval=environ.get("PERISCOPE_AUDIT_VACUUM_INTERVAL", "24h"),
+            exec_idle_seconds=env.number("PERISCOPE_EXEC_IDLE_SECONDS", 600),
+            exec_idle_warn_seconds=env.number("PERISCOPE_EXEC_IDLE_WARN_SECONDS", 30),
+            exec_heartbeat_seconds=env.number("PERISCOPE_EXEC_HEARTBEAT_SECONDS", 20),
+            exec_max_sessions_per_user=env.number("PERISCOPE_EXEC_MAX_SESSIONS_PER_USER", 5),
+            exec_max_sessions_total=env.number("PERISCOPE_EXEC_MAX_SESSIONS_TOTAL", 50),
+            probe_clusters_on_boot=environ.get("PERISCOPE_PROBE_CLUSTERS_ON_BOOT") == "1",
+            dev_allow_origins=_csv(environ.get("PERISCOPE_DEV_ALLOW_ORIGINS", "")),
+            agent_listen_addr=environ.get("PERISCOPE_AGENT_LISTEN_ADDR", ""),
+            agent_tunnel_sans=_csv(environ.get("PERISCOPE_AGENT_TUNNEL_SANS", "")) or ("localhost",),
+            commit=environ.get("PERISCOPE_COMMIT", ""),
+            version=_installed_version(),
+        )
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("periscope")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+class _Env:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def number(self, name: str, default: int, *, minimum: int = 1) -> int:
+        """The original's rule: unparsable or too small values fall back to the default."""
+        try:
+            value = int(self._environ.get(name, ""))
+        except ValueError:
+            return default
+        return value if value >= minimum else default
+
+    def port(self) -> int:
+        raw = self._environ.get("PORT", "")
+        if not raw:
+            return 8080
+        if raw.isdigit() and 0 < int(raw) < 65536:
+            return int(raw)
+        raise ConfigError([ConfigProblem(file="environment", field="PORT", message=f"not a TCP port: {raw!r}")])
