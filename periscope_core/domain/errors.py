@@ -12,6 +12,13 @@ so nothing from a client library reaches the core.
     ├── UnknownKind                     E_UNKNOWN_KIND    404
     ├── ClusterUnreachable              E_CLUSTER_UNREACHABLE 502
     ├── UpstreamTimeout                 E_TIMEOUT         504
+    ├── Unauthenticated                 E_UNAUTHENTICATED 401  (no session, or it ended; ``.reason`` says why)
+    ├── LoginFailed                     E_LOGIN_FAILED    400  (callback: state, expired login, IdP error)
+    ├── TokenRejected                   E_TOKEN_REJECTED  401  (an IdP token or code failed verification)
+    ├── IdentityProviderUnavailable     E_IDP_UNAVAILABLE 502
+    ├── GroupNotAllowed                 E_GROUP_DENIED    403  (not in ``allowedGroups``)
+    ├── IdentityRejected                E_IDENTITY_REJECTED 403  (claims unsafe to impersonate)
+    ├── SecretUnresolvable              E_SECRET          500
     └── ApiError                        E_UPSTREAM        502  (carries the apiserver's Status)
         ├── BadRequest                  E_BAD_REQUEST     400
         ├── Unauthorized                E_UNAUTHORIZED    401
@@ -217,3 +224,60 @@ def decode_status(body: bytes, http_status: int) -> Status:
     if not status.code:
         status.code = http_status
     return status
+
+
+class Unauthenticated(PeriscopeError):
+    """No usable session; ``reason`` is ``missing``, ``idle``, ``absolute``, ``revoked`` or ``refresh_failed``."""
+
+    code = "E_UNAUTHENTICATED"
+    http_status = 401
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message or f"not signed in ({reason})")
+        self.reason = reason
+
+
+class LoginFailed(PeriscopeError):
+    """The sign-in callback cannot continue; ``reason`` is ``state``, ``expired``, ``idp_error`` or ``no_code``."""
+
+    code = "E_LOGIN_FAILED"
+    http_status = 400
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class TokenRejected(PeriscopeError):
+    """A token, code or refresh token from the identity provider was refused; never trusted, never retried."""
+
+    code = "E_TOKEN_REJECTED"
+    http_status = 401
+
+
+class IdentityProviderUnavailable(PeriscopeError):
+    """The identity provider could not be reached or answered nonsense."""
+
+    code = "E_IDP_UNAVAILABLE"
+    http_status = 502
+
+
+class GroupNotAllowed(PeriscopeError):
+    code = "E_GROUP_DENIED"
+    http_status = 403
+
+
+class IdentityRejected(PeriscopeError):
+    """An identity whose name or groups cannot be sent safely as Impersonate-* headers.
+
+    Such identities are refused outright, never rewritten: a rewritten name could
+    collide with somebody else's.
+    """
+
+    code = "E_IDENTITY_REJECTED"
+    http_status = 403
+
+
+class SecretUnresolvable(PeriscopeError):
+    code = "E_SECRET"
+    http_status = 500
