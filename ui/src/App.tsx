@@ -1,0 +1,59 @@
+import { createBrowserRouter, RouterProvider } from "react-router";
+import { AuthGate } from "./auth/AuthGate";
+import { UserContext } from "./auth/user";
+import { ClusterScope, useCluster } from "./layout/ClusterScope";
+import { Shell } from "./layout/Shell";
+import { CrdsPage } from "./pages/CrdsPage";
+import { FleetPage } from "./pages/FleetPage";
+import { CustomListPage, KindListPage } from "./pages/ListPages";
+import { NotFound } from "./pages/NotFound";
+import { OverviewPage } from "./pages/OverviewPage";
+
+function Overview() {
+  return <OverviewPage cluster={useCluster()} />;
+}
+
+function Crds() {
+  return <CrdsPage cluster={useCluster().name} />;
+}
+
+function KindList() {
+  return <KindListPage cluster={useCluster().name} />;
+}
+
+function CustomList() {
+  return <CustomListPage cluster={useCluster().name} />;
+}
+
+const router = createBrowserRouter([
+    {
+      path: "/",
+      element: <Shell />,
+      children: [
+        { index: true, element: <FleetPage /> },
+        {
+          path: "clusters/:cluster",
+          element: <ClusterScope />,
+          children: [
+            { index: true, element: <Overview /> },
+            { path: "crds", element: <Crds /> },
+            { path: "customresources/:group/:version/:plural", element: <CustomList /> },
+            { path: ":plural", element: <KindList /> },
+          ],
+        },
+        { path: "*", element: <NotFound /> },
+      ],
+    },
+  ]);
+
+export function App() {
+  return (
+    <AuthGate>
+      {(user) => (
+        <UserContext.Provider value={user}>
+          <RouterProvider router={router} />
+        </UserContext.Provider>
+      )}
+    </AuthGate>
+  );
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { listUrl, objectUrl, watchUrl } from "./paths";
+
+const nodepools = { plural: "nodepools", crd: { group: "karpenter.sh", version: "v1" } };
+
+describe("API paths", () => {
+  it("adds only the query parameters that are set", () => {
+    expect(listUrl("prod", { plural: "pods" })).toBe("/api/clusters/prod/pods");
+    expect(listUrl("prod", { plural: "pods" }, { namespace: "shop", limit: 500, continueToken: "abc" })).toBe(
+      "/api/clusters/prod/pods?namespace=shop&limit=500&continue=abc",
+    );
+  });
+
+  it("addresses namespaced, cluster-scoped and custom objects", () => {
+    expect(objectUrl("prod", { plural: "pods" }, "shop", "web-0", "yaml")).toBe("/api/clusters/prod/pods/shop/web-0/yaml");
+    expect(objectUrl("prod", { plural: "nodes" }, "", "n1")).toBe("/api/clusters/prod/nodes/n1");
+    expect(objectUrl("prod", nodepools, "", "general", "events")).toBe(
+      "/api/clusters/prod/customresources/karpenter.sh/v1/nodepools/_/general/events",
+    );
+  });
+
+  it("encodes segments so names cannot change the path", () => {
+    expect(objectUrl("prod", { plural: "configmaps" }, "a/b", "x?y")).toBe("/api/clusters/prod/configmaps/a%2Fb/x%3Fy");
+  });
+
+  it("builds the watch route", () => {
+    expect(watchUrl("prod", { plural: "pods" }, "shop")).toBe("/api/clusters/prod/pods/watch?namespace=shop");
+  });
+});

@@ -1,0 +1,80 @@
+/** URL builders for the HTTP API; every path segment is encoded so a name cannot escape its place. */
+
+/** What a list shows: a built-in kind by its console plural, or a custom resource by group/version/plural. */
+export interface Source {
+  plural: string;
+  crd?: { group: string; version: string };
+}
+
+export interface ListQuery {
+  namespace?: string;
+  limit?: number;
+  continueToken?: string;
+  labelSelector?: string;
+}
+
+const enc = encodeURIComponent;
+
+/** A stable string for query keys and maps. */
+export function sourceKey(source: Source): string {
+  return source.crd ? `${source.crd.group}/${source.crd.version}/${source.plural}` : source.plural;
+}
+
+function base(cluster: string, source: Source): string {
+  const root = `/api/clusters/${enc(cluster)}`;
+  if (!source.crd) return `${root}/${enc(source.plural)}`;
+  return `${root}/customresources/${enc(source.crd.group)}/${enc(source.crd.version)}/${enc(source.plural)}`;
+}
+
+function search(params: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== "") query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
+export function listUrl(cluster: string, source: Source, query: ListQuery = {}): string {
+  return (
+    base(cluster, source) +
+    search({
+      namespace: query.namespace,
+      limit: query.limit,
+      continue: query.continueToken,
+      labelSelector: query.labelSelector,
+    })
+  );
+}
+
+export function watchUrl(cluster: string, source: Source, namespace?: string): string {
+  return `${base(cluster, source)}/watch${search({ namespace })}`;
+}
+
+export type ObjectView = "" | "yaml" | "events";
+
+/** One object; custom resources write a cluster-scoped object's namespace as "_". */
+export function objectUrl(
+  cluster: string,
+  source: Source,
+  namespace: string,
+  name: string,
+  view: ObjectView = "",
+): string {
+  let path = base(cluster, source);
+  if (source.crd) path += `/${enc(namespace || "_")}`;
+  else if (namespace) path += `/${enc(namespace)}`;
+  path += `/${enc(name)}`;
+  return view ? `${path}/${view}` : path;
+}
+
+export const API = {
+  clusters: "/api/clusters",
+  features: "/api/features",
+  fleet: "/api/fleet",
+  whoami: "/api/auth/whoami",
+  authConfig: "/api/auth/config",
+  login: "/api/auth/login",
+  logout: "/api/auth/logout",
+  crds: (cluster: string) => `/api/clusters/${enc(cluster)}/crds`,
+} as const;
