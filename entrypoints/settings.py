@@ -13,7 +13,8 @@ from pathlib import Path
 import msgspec
 
 from periscope_core.domain.errors import ConfigError, ConfigProblem
-from periscope_core.domain.identity import Principal
+from periscope_core.domain.exec import ExecPolicy
+from periscope_core.domain.identity import BRIDGE, Impersonation, Principal
 from periscope_core.domain.resources import KINDS
 
 __all__ = ["Settings", "default_data_dir", "parse_watch_streams"]
@@ -68,11 +69,20 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     exec_max_sessions_per_user: int = 5
     exec_max_sessions_total: int = 50
     probe_clusters_on_boot: bool = False
+    exec_recording: bool = False
+    """Record every cluster's sessions unless its registry entry says ``exec.recording: false``."""
+    exec_record_input: bool = False
+    exec_recordings_dir: str = ""
+    """Where recordings go; ``<data_dir>/recordings`` when empty."""
     dev_allow_origins: tuple[str, ...] = ()
     agent_listen_addr: str = ""
     agent_tunnel_sans: tuple[str, ...] = ("localhost",)
     request_timeout: float = 30.0
+    ui_dir: str = ""
+    """The built web UI; empty means the checkout's ui/dist or the packaged copy."""
     dev_principal: Principal = Principal(subject="dev", email="dev@localhost", groups=("periscope:dev",))
+    # Not read from the environment: lets an embedding app or a test run dev mode as a given cluster identity.
+    dev_impersonation: Impersonation = BRIDGE
     version: str = "0.0.0"
     commit: str = ""
 
@@ -101,12 +111,29 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             exec_max_sessions_per_user=env.number("PERISCOPE_EXEC_MAX_SESSIONS_PER_USER", 5),
             exec_max_sessions_total=env.number("PERISCOPE_EXEC_MAX_SESSIONS_TOTAL", 50),
             probe_clusters_on_boot=environ.get("PERISCOPE_PROBE_CLUSTERS_ON_BOOT") == "1",
+            exec_recording=environ.get("PERISCOPE_EXEC_RECORDING") in ("1", "true"),
+            exec_record_input=environ.get("PERISCOPE_EXEC_RECORD_INPUT") in ("1", "true"),
+            exec_recordings_dir=environ.get("PERISCOPE_EXEC_RECORDINGS_DIR", ""),
             dev_allow_origins=_csv(environ.get("PERISCOPE_DEV_ALLOW_ORIGINS", "")),
             agent_listen_addr=environ.get("PERISCOPE_AGENT_LISTEN_ADDR", ""),
             agent_tunnel_sans=_csv(environ.get("PERISCOPE_AGENT_TUNNEL_SANS", "")) or ("localhost",),
             commit=environ.get("PERISCOPE_COMMIT", ""),
+            ui_dir=environ.get("PERISCOPE_UI_DIR", ""),
             version=_installed_version(),
         )
+
+    def exec_policy(self) -> ExecPolicy:
+        """The global exec defaults each cluster's registry overrides apply to."""
+        return ExecPolicy(
+            idle_seconds=self.exec_idle_seconds, idle_warn_seconds=self.exec_idle_warn_seconds,
+            heartbeat_seconds=self.exec_heartbeat_seconds, max_sessions_per_user=self.exec_max_sessions_per_user,
+            max_sessions_total=self.exec_max_sessions_total, recording=self.exec_recording,
+            record_input=self.exec_record_input,
+        )  # fmt: skip
+
+    @property
+    def recordings_dir(self) -> str:
+        return self.exec_recordings_dir or str(Path(self.data_dir) / "recordings")
 
 
 def _csv(value: str) -> tuple[str, ...]:

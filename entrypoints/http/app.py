@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
@@ -14,9 +15,13 @@ from periscope_entrypoints.http.controllers import (
     HealthController,
     ResourcesController,
 )
+from periscope_entrypoints.http.controllers.actions import ActionsController
+from periscope_entrypoints.http.controllers.editing import EditingController, OpenApiController
+from periscope_entrypoints.http.controllers.exec import ExecController, ExecSessionsController
 from periscope_entrypoints.http.deps import dependencies
 from periscope_entrypoints.http.errors import EXCEPTION_HANDLERS
 from periscope_entrypoints.http.middleware import add_edge_headers
+from periscope_entrypoints.http.spa import locate_ui, spa_not_found_handler
 
 __all__ = ["create_app"]
 
@@ -30,9 +35,13 @@ def create_app(services: Services) -> Litestar:
             ClustersController,
             CustomResourcesController,
             ResourcesController,
+            EditingController, OpenApiController, ActionsController,
+            ExecController, ExecSessionsController,
         ],
         dependencies=dependencies(services),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={
+            **EXCEPTION_HANDLERS, NotFoundException: spa_not_found_handler(locate_ui(services.settings.ui_dir)),
+        },
         before_send=[add_edge_headers],
         openapi_config=OpenAPIConfig(
             title="Periscope",

@@ -1,0 +1,243 @@
+"""Karpenter in the demo: its real CRDs, NodePools, NodeClaims, nodes and scheduling events.
+
+The CRDs and the FailedScheduling messages are the published ones (Apache-2.0), shipped as
+package data, so views built on them meet the shapes and wording of a real cluster.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import random
+from typing import Any
+
+import yaml
+
+from periscope_adapters.sandbox._manifests import container, node, pod
+from periscope_adapters.sandbox._objects import Obj, name_suffix
+from periscope_adapters.sandbox._seed import Seeder
+
+__all__ = [
+    "failed_scheduling_events",
+    "karpenter_crds",
+    "karpenter_node",
+    "seed_karpenter",
+    "seed_unschedulable",
+]
+
+_DATA = importlib.resources.files("periscope_adapters.sandbox") / "data"
+_KARPENTER = "karpenter.sh"
+_AWS = "karpenter.k8s.aws"
+
+
+def karpenter_crds() -> list[Obj]:
+    """Karpenter v1's CustomResourceDefinitions, as published (Apache-2.0)."""
+    crds = _DATA / "crds"
+    return [
+        yaml.safe_load(f.read_text())
+        for f in sorted(crds.iterdir(), key=lambda f: f.name)
+        if f.name.endswith(".yaml")
+    ]
+
+
+def failed_scheduling_events() -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = json.loads(
+        (_DATA / "karpenter-events" / "failedscheduling.json").read_text()
+    )
+    return events
+
+
+def seed_karpenter(seed: Seeder, pools: dict[str, Obj], nodes: list[Obj]) -> None:
+    for crd in karpenter_crds():
+        seed.add_crd(crd)
+    seed.create(
+        {
+            "apiVersion": f"{_AWS}/v1",
+            "kind": "EC2NodeClass",
+            "metadata": {"name": "default"},
+            "spec": {
+                "amiFamily": "AL2023",
+                "role": "KarpenterNodeRole-demo",
+                "amiSelectorTerms": [{"alias": "al2023@latest"}],
+                "subnetSelectorTerms": [{"tags": {"karpenter.sh/discovery": "demo"}}],
+                "securityGroupSelectorTerms": [{"tags": {"karpenter.sh/discovery": "demo"}}],
+            },
+        }
+    )
+    for name, extra in pools.items():
+        requirements = [
+            {"key": "karpenter.k8s.aws/instance-category", "operator": "In", "values": ["c", "m", "r"]},
+            {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand", "spot"]},
+            *extra.get("requirements", []),
+        ]
+        template_spec: Obj = {
+            "nodeClassRef": {"group": _AWS, "kind": "EC2NodeClass", "name": "default"},
+            "requirements": requirements,
+            "expireAfter": "720h",
+        }
+        if extra.get("taints"):
+            template_spec["taints"] = extra["taints"]
+        members = [n for n in nodes if n["metadata"]["labels"].get("karpenter.sh/nodepool") == name]
+        created = seed.create(
+            {
+                "apiVersion": f"{_KARPENTER}/v1",
+                "kind": "NodePool",
+                "metadata": {"name": name},
+                "spec": {
+                    "template": {"spec": template_spec},
+                    "disruption": {
+                        "consolidationPolicy": "WhenEmptyOrUnderutilized",
+                        "consolidateAfter": "1m",
+                    },
+                    "limits": {"cpu": "1000", "memory": "1000Gi"},
+                    "weight": extra.get("weight", 10),
+                },
+            }
+        )
+        seed.set_status(
+            created,
+            {
+                "nodes": len(members),
+                "resources": {
+                    "cpu": str(sum(int(n["status"]["capacity"]["cpu"]) for n in members)),
+                    "nodes": str(len(members)),
+                },
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "Ready",
+                        "message": "",
+                        "lastTransitionTime": seed.now(),
+                        "observedGeneration": 1,
+                    }
+                ],
+            },
+        )
+    for n in nodes:
+        pool = n["metadata"]["labels"].get("karpenter.sh/nodepool")
+        if pool is None:
+            continue
+        labels = n["metadata"]["labels"]
+        claim = seed.create(
+            {
+                "apiVersion": f"{_KARPENTER}/v1",
+                "kind": "NodeClaim",
+                "metadata": {
+                    "name": labels["karpenter.sh/nodeclaim"],
+                    "labels": {
+                        k: v
+                        for k, v in labels.items()
+                        if k.startswith(("karpenter", "node.kubernetes.io", "topology"))
+                    },
+                },
+                "spec": {
+                    "nodeClassRef": {"group": _AWS, "kind": "EC2NodeClass", "name": "default"},
+                    "requirements": [{"key": "karpenter.sh/nodepool", "operator": "In", "values": [pool]}],
+                    "expireAfter": "720h",
+                },
+            }
+        )
+        seed.set_status(
+            claim,
+            {
+                "nodeName": n["metadata"]["name"],
+                "providerID": n["spec"]["providerID"],
+                "imageID": "ami-0b2cd1f8bc1e3ab26",
+                "capacity": n["status"]["capacity"],
+                "allocatable": n["status"]["allocatable"],
+                "conditions": [
+                    {
+                        "type": t,
+                        "status": "True",
+                        "reason": t,
+                        "message": "",
+                        "lastTransitionTime": seed.now(),
+                    }
+                    for t in ("Launched", "Registered", "Initialized", "Ready")
+                ],
+            },
+        )
+
+
+def karpenter_node(
+    name: str, ip: str, zone: str, instance_type: str, pool: str, capacity: str, cpu: str
+) -> Obj:
+    """A node Karpenter launched for ``pool``, labelled as Karpenter labels its nodes."""
+    claim = f"{pool}-{name_suffix(random.Random(name))}"
+    return node(
+        name,
+        zone=zone,
+        instance_type=instance_type,
+        ip=ip,
+        cpu=cpu,
+        memory=f"{int(cpu) * 4}Gi",
+        labels={
+            "karpenter.sh/nodepool": pool,
+            "karpenter.sh/capacity-type": capacity,
+            "karpenter.sh/registered": "true",
+            "karpenter.sh/initialized": "true",
+            "karpenter.sh/nodeclaim": claim,
+            "karpenter.k8s.aws/ec2nodeclass": "default",
+            "karpenter.k8s.aws/instance-category": instance_type[0],
+        },
+    )
+
+
+def seed_unschedulable(seed: Seeder) -> None:
+    """Pods Karpenter could not find a NodePool for, with the events it really writes."""
+    karpenter, scheduler = failed_scheduling_events()[:3], failed_scheduling_events()[3]
+    gpu = seed.create(
+        pod(
+            "ml",
+            "gpu-trainer-0",
+            [
+                container(
+                    "trainer",
+                    "nvcr.io/nvidia/pytorch:24.05-py3",
+                    port=None,
+                    cpu="1",
+                    memory="4Gi",
+                    extra_requests={"nvidia.com/gpu": "1"},
+                )
+            ],
+        )
+    )
+    seed.set_status(
+        gpu,
+        {
+            "phase": "Pending",
+            "qosClass": "Burstable",
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": scheduler["message"],
+                    "lastProbeTime": None,
+                    "lastTransitionTime": seed.now(),
+                }
+            ],
+        },
+    )
+    seed.event(
+        gpu, "FailedScheduling", scheduler["message"], warning=True, component="default-scheduler", count=7
+    )
+    batch = seed.create(
+        pod(
+            "batch",
+            "teama-report-7d9f2",
+            [container("report", "ghcr.io/acme/report:3.1.0", port=None)],
+            nodeSelector={"karpenter.sh/capacity-type": "on-demand", "team": "teama"},
+        )
+    )
+    runner = seed.create(
+        pod(
+            "ci",
+            "runner-arm-x8k2p",
+            [container("runner", "ghcr.io/actions/actions-runner:2.321.0", port=None)],
+            nodeSelector={"kubernetes.io/arch": "arm64", "nvidia.com/device-plugin.config": "a100"},
+        )
+    )
+    for target, event in zip((gpu, batch, runner), karpenter, strict=True):
+        seed.event(target, event["reason"], event["message"], warning=True, component="karpenter", count=12)
