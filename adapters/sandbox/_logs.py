@@ -103,13 +103,28 @@ def choose_container(pod: dict[str, Any], wanted: str) -> str:
     raise bad_request(f"a container name must be specified for pod {name}, choose one of: [{choices}]")
 
 
+# The kubelet words these two waiting reasons differently from the reason itself.
+_WAITING_WORDS = {
+    "ImagePullBackOff": "trying and failing to pull image",
+    "ErrImagePull": "image can't be pulled",
+}
+
+
 def _waiting_reason(pod: dict[str, Any], container: str) -> str | None:
+    """Why logs cannot be served yet; None once the container ran at least once.
+
+    Like the kubelet, a waiting container that terminated before (a crash loop) serves
+    the logs of its last attempt.
+    """
     status = pod.get("status") or {}
     for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"):
         for entry in status.get(key) or []:
             if entry.get("name") == container:
                 waiting = (entry.get("state") or {}).get("waiting")
-                return None if waiting is None else str(waiting.get("reason", ""))
+                if waiting is None or (entry.get("lastState") or {}).get("terminated"):
+                    return None
+                reason = str(waiting.get("reason", ""))
+                return _WAITING_WORDS.get(reason, reason)
     return None
 
 

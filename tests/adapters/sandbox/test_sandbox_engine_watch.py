@@ -181,6 +181,23 @@ async def test_a_waiting_container_has_no_logs_yet(api: ApiServer, client: Clien
     assert waiting.json["message"] == 'container "app" in pod "web" is waiting to start: ContainerCreating'
 
 
+async def test_an_image_pull_backoff_is_worded_like_the_kubelet(api: ApiServer, client: Client) -> None:
+    api.create_object({**pod("web", nodeName="node-1"), "status": {"phase": "Pending", "containerStatuses": [
+        {"name": "app", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}})
+    waiting = await client.get(LOG)
+    assert waiting.json["message"] == (
+        'container "app" in pod "web" is waiting to start: trying and failing to pull image'
+    )
+
+
+async def test_a_crash_looping_container_serves_its_last_attempt(api: ApiServer, client: Client) -> None:
+    api.create_object({**pod("web", nodeName="node-1"), "status": {"phase": "Running", "containerStatuses": [
+        {"name": "app", "restartCount": 3, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+         "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}})
+    api.append_log("default", "web", "app", "panic: config missing")
+    assert (await client.get(LOG)).text == "panic: config missing\n"
+
+
 # -- exec -------------------------------------------------------------------------------
 
 
