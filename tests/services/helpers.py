@@ -1,0 +1,127 @@
+"""A sandbox apiserver reached in-process, identities with and without rights, and SSE readers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import anyio
+import msgspec
+
+from periscope_adapters.sandbox import ADMIN_USER, ApiServer, InProcessTransport
+from periscope_adapters.sandbox._manifests import container, pod
+from periscope_core.domain.errors import ClusterNotFound
+from periscope_core.domain.identity import Impersonation
+from periscope_core.protocols.sse import ServerSentEvent, SSEDecoder
+from periscope_core.services.kube import KubeClient
+from periscope_core.services.watch_hub import HubSettings, WatchHub
+from periscope_core.services.watch_upstream import UpstreamSettings
+
+TIER_READ = Impersonation(user="periscope-tier-read", groups=("periscope-tier:read",))
+"""Tier mode: every member of the read tier is impersonated as this one identity."""
+BOB = Impersonation(user="bob")
+MALLORY = Impersonation(user="mallory")
+"""Bound to nothing: may not list anything."""
+NS = "team-a"
+
+
+class Clients:
+    """One cluster, reached in-process as the sandbox admin (who may impersonate anyone)."""
+
+    def __init__(self, api: ApiServer) -> None:
+        self.api = api
+        self.kube = KubeClient(InProcessTransport(api, ADMIN_USER), cluster="c1")
+
+    async def client(self, name: str) -> KubeClient:
+        if name != "c1":
+            raise ClusterNotFound(name)
+        return self.kube
+
+    def watches(self, user: str, resource: str = "pods") -> tuple[int, int]:
+        """(open now, opened ever) upstream watches the apiserver saw for ``user`` on ``resource``."""
+        stats = self.api.watch_stats()
+        active = sum(n for k, n in stats.active.items() if k.user == user and k.resource == resource)
+        opened = sum(n for k, n in stats.opened.items() if k.user == user and k.resource == resource)
+        return active, opened
+
+    def add_pod(self, name: str, ns: str = NS, **labels: str) -> dict[str, Any]:
+        manifest = pod(ns, name, [container("app", "nginx:1.27")])
+        manifest["metadata"]["labels"].update(labels)
+        created: dict[str, Any] = self.api.create_object(manifest)
+        return created
+
+
+def settings(**overrides: Any) -> HubSettings:
+    upstream = overrides.pop("upstream", UpstreamSettings())
+    return msgspec.structs.replace(HubSettings(linger=0.2, drain_timeout=1.0, upstream=upstream), **overrides)
+
+
+@asynccontextmanager
+async def running_hub(clients: Clients, **overrides: Any) -> AsyncIterator[WatchHub]:
+    async with WatchHub(clients, settings=settings(**overrides)) as hub:
+        yield hub
+
+
+class Stream(Protocol):
+    @property
+    def end_reason(self) -> Any: ...
+
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class Reader:
+    """Reads one stream (a watch subscription, a log) in the background, decoding what arrives."""
+
+    def __init__(self, sub: Stream) -> None:
+        self.sub = sub
+        self.events: list[ServerSentEvent] = []
+        self.arrived: list[float] = []
+        self.raw = bytearray()
+        self.finished = False
+        self._changed = anyio.Event()
+
+    async def run(self) -> None:
+        decoder = SSEDecoder(max_event_bytes=64 << 20)
+        try:
+            async for chunk in self.sub.frames():
+                self.raw += chunk
+                decoder.receive_data(chunk)
+                now = anyio.current_time()
+                for event in decoder.events():
+                    self.events.append(event)
+                    self.arrived.append(now)
+                self._poke()
+        finally:
+            self.finished = True
+            self._poke()
+
+    def _poke(self) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    def names(self) -> list[str]:
+        return [e.event for e in self.events]
+
+    def data(self, index: int) -> Any:
+        return msgspec.json.decode(self.events[index].data)
+
+    async def wait_for(self, check: Callable[[Reader], bool], timeout: float = 2.0) -> None:
+        with anyio.fail_after(timeout):
+            while not check(self):
+                await self._changed.wait()
+
+    async def wait_events(self, *names: str, timeout: float = 2.0) -> None:
+        """Until the events received end with ``names``."""
+        await self.wait_for(lambda r: r.names()[-len(names):] == list(names), timeout)
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 2.0, step: float = 0.02) -> None:
+    """Poll ``check`` until it holds (for state only visible by asking, such as watch counts)."""
+    for _ in range(int(timeout / step)):
+        if check():
+            return
+        await anyio.sleep(step)
+    raise AssertionError(f"not true within {timeout} s")
