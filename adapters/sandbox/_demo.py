@@ -28,18 +28,34 @@ from periscope_adapters.sandbox._manifests import (
     stateful_set,
 )
 from periscope_adapters.sandbox._seed import ClusterSpec, Seeder
+from periscope_core.domain.tier_rbac import periscope_rbac_objects
 
 __all__ = ["DEMO"]
+
+_RAW_PREFIX = "periscope:"
+"""``authorization.groupPrefix``'s default: in raw mode the IdP group ``sre`` arrives as ``periscope:sre``."""
+_BRIDGE = "periscope-bridge"
+"""The fleet's bridge user (``_fleet.BRIDGE_USER``; that module imports this one)."""
 
 # -- shared pieces --------------------------------------------------------------------
 
 
 def _rbac(seed: Seeder, *team_namespaces: str) -> None:
-    """Bindings for ``auth can-i --as``: SREs administer, developers read, each team edits its own."""
-    seed.create(binding("sre-cluster-admin", "cluster-admin", group="sre"))
-    seed.create(binding("developers-view", "view", group="developers"))
-    for ns in team_namespaces:
-        seed.create(binding(f"{ns}-team-edit", "edit", group=f"{ns}-team", namespace=ns))
+    """RBAC as an operator running Periscope would write it.
+
+    SREs administer, developers read, each team edits its own namespace: bound for the
+    plain groups (``auth can-i --as``) and again for the raw-mode groups. Periscope's
+    tier roles and the bridge's impersonation fence are seeded as the chart renders
+    them; the fence lists the tier groups and these raw-mode groups by name.
+    """
+    grants = [("sre", "cluster-admin", ""), ("developers", "view", ""),
+              *((f"{ns}-team", "edit", ns) for ns in team_namespaces)]
+    raw_groups = [f"{_RAW_PREFIX}{group}" for group, _, _ in grants]
+    for obj in periscope_rbac_objects(extra_groups=raw_groups, bridge_users=[_BRIDGE]):
+        seed.create(obj)
+    for group, role, ns in grants:
+        seed.create(binding(f"{group}-{role}", role, group=group, namespace=ns))
+        seed.create(binding(f"raw-{group}-{role}", role, group=f"{_RAW_PREFIX}{group}", namespace=ns))
 
 
 def _namespaces(seed: Seeder, *names: str) -> None:

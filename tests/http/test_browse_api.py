@@ -193,7 +193,7 @@ def test_unknown_custom_resource_is_404(http: httpx.Client, cluster: str) -> Non
         ("/api/clusters/{c}/pods/default/no-such-pod", "E_NOT_FOUND"),
         ("/api/nope", "E_NOT_FOUND"),
         ("/api/clusters/{c}/pods/a/b/c/d/e", "E_NOT_FOUND"),
-        ("/nothing-here", "E_NOT_FOUND"),
+        ("/api/nothing-here.js", "E_NOT_FOUND"),
     ],
 )
 def test_errors_are_json_404s(http: httpx.Client, cluster: str, path: str, code: str) -> None:

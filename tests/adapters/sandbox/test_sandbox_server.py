@@ -17,9 +17,18 @@ import yaml
 from kubernetes_asyncio import client, config, watch
 from kubernetes_asyncio.stream import WsApiClient
 
-from periscope_adapters.sandbox import ADMIN_USER, ClusterSpec, SandboxCluster, SandboxFleet, Seeder, UserInfo
+from periscope_adapters.sandbox import (
+    ADMIN_USER,
+    BRIDGE_USER,
+    ClusterSpec,
+    SandboxCluster,
+    SandboxFleet,
+    Seeder,
+    UserInfo,
+)
 from periscope_adapters.sandbox._manifests import binding, container, namespace, node, pod
 from periscope_core.domain.errors import Forbidden, UpstreamTimeout
+from periscope_core.domain.tier_rbac import periscope_rbac_objects
 from periscope_core.ports.transport import KubeRequest
 from periscope_core.protocols import V4, V5, ChannelCodec, CloseChannel, Exited, Stdin, Stdout
 
@@ -29,6 +38,9 @@ def _seed(seed: Seeder) -> None:
     seed.create(node("node-a", zone="us-east-1a", instance_type="m6i.large", ip="10.0.0.10"))
     seed.create(pod("team", "app", [container("app", "nginx:1.27.3")]))
     seed.create(binding("team-edit", "edit", group="team-devs", namespace="team"))
+    # The bridge may assert only the groups this fence names, as on a real cluster.
+    for obj in periscope_rbac_objects(extra_groups=["team-devs"], bridge_users=[BRIDGE_USER.name]):
+        seed.create(obj)
 
 
 TINY = ClusterSpec("tiny", _seed, environment="test", tags={"purpose": "tests"})
@@ -191,6 +203,10 @@ async def test_websocket_exec_refusals() -> None:
         async with as_alice as ws:
             codec = ChannelCodec(V5, role="client")
             assert [codec.receive_message(m) async for m in ws][-1] == Exited(0)  # type: ignore[arg-type]
+        unfenced = {**bridge, "Impersonate-User": "alice", "Impersonate-Group": "system:masters"}
+        with pytest.raises(websockets.InvalidStatus) as fenced:
+            await websockets.connect(url, subprotocols=[V5], ssl=ctx, additional_headers=unfenced)
+        assert fenced.value.response.status_code == 403
 
 
 async def test_in_process_transport_requests_streams_and_exec() -> None:
