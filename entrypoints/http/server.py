@@ -3,13 +3,19 @@
 uvicorn is driven programmatically so that one process can also host the sandbox
 fleet; its own signal handling is turned off because the caller owns SIGINT and
 SIGTERM (uvicorn would otherwise re-raise them after shutting down).
+
+The live services (watch hub, logs) run for as long as the server does. When a
+shutdown begins, their streams are ended first: every client gets
+``server_shutdown`` and the hub waits a bounded time for them to read it. Only then
+does uvicorn wait for open connections, which by that time have finished, instead
+of holding the shutdown until its graceful timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 
 import anyio
 import uvicorn
@@ -23,9 +29,10 @@ __all__ = ["HttpServer"]
 
 
 class _Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config) -> None:
+    def __init__(self, config: uvicorn.Config, *, before_shutdown: Callable[[], Awaitable[None]]) -> None:
         super().__init__(config)
         self.listening = anyio.Event()
+        self._before_shutdown = before_shutdown
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
@@ -35,6 +42,10 @@ class _Server(uvicorn.Server):
         await super().startup(sockets)
         if self.started:
             self.listening.set()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await self._before_shutdown()
+        await super().shutdown(sockets)
 
 
 class HttpServer:
@@ -50,22 +61,45 @@ class HttpServer:
             self._socket.close()
             raise PeriscopeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         bound_port = self._socket.getsockname()[1]
+        self._host = host
+        self._identity = services.identity
+        self._hub, self._logs = services.watch_hub, services.logs
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
         config = uvicorn.Config(
             create_app(services), log_level="warning", access_log=False, lifespan="on",
             timeout_graceful_shutdown=10,
+            # X-Forwarded-* are believed only from the auth file's trusted proxies (http.origin),
+            # not from whatever uvicorn trusts by default.
+            proxy_headers=False,
+            # Terminal sockets carry secrets next to attacker-influenced input; compressing
+            # them together is a CRIME-style side channel, and it doubles the relay's CPU.
+            ws_per_message_deflate=False,
         )
-        self._server = _Server(config)
+        self._server = _Server(config, before_shutdown=self._end_streams)
 
     async def serve(self, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED) -> None:
-        """Serve until ``stop()``; reports the URL through ``task_status`` once accepting."""
-        async with anyio.create_task_group() as tg:
+        """Serve until ``stop()``; reports the URL through ``task_status`` once accepting.
+
+        Sign-in is opened first (OIDC discovery, the session store), so a server that
+        cannot sign anybody in never starts; raises what ``Identity.open`` raises.
+        """
+        try:
+            await self._identity.open(host=self._host)
+        except BaseException:
+            self._socket.close()
+            raise
+        async with self._hub, self._logs, anyio.create_task_group() as tg:
             tg.start_soon(self._report_started, task_status)
+            tg.start_soon(self._identity.purge_periodically)
             try:
                 await self._server.serve(sockets=[self._socket])
             finally:
                 tg.cancel_scope.cancel()
                 self._socket.close()
+
+    async def _end_streams(self) -> None:
+        await self._logs.aclose()
+        await self._hub.aclose()
 
     async def _report_started(self, task_status: TaskStatus[str]) -> None:
         await self._server.listening.wait()
