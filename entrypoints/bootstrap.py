@@ -9,16 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from periscope_adapters.recordings import FileRecordingStore
+from periscope_core.domain.authz import is_audit_admin
 from periscope_core.domain.clusters import BUILTIN_BACKENDS, ClusterRegistry
 from periscope_core.domain.errors import ConfigError
-from periscope_core.domain.identity import BRIDGE, Impersonation, Principal
 from periscope_core.ports.backends import BackendContext, ClusterBackend
+from periscope_core.services.actions import ActionsService
+from periscope_core.services.audit import AuditPipeline
+from periscope_core.services.audit_stdout import StdoutAuditSink
 from periscope_core.services.backends import load_backends
 from periscope_core.services.browse import BrowseService
 from periscope_core.services.directory import ClusterDirectory
+from periscope_core.services.editing import EditingService
+from periscope_core.services.exec_sessions import ExecSessions
+from periscope_core.services.logs import LogService
+from periscope_core.services.openapi import OpenApiProxy
 from periscope_core.services.registry import load_registry
+from periscope_core.services.watch_hub import HubSettings, WatchHub
+from periscope_entrypoints.audit_storage import AuditStorage, open_audit_storage
+from periscope_entrypoints.identity import Identity, load_identity
 from periscope_entrypoints.settings import Settings
 
 __all__ = ["Services", "Settings", "bootstrap", "load_directory"]
@@ -31,13 +43,25 @@ class Services:
     settings: Settings
     directory: ClusterDirectory
     browse: BrowseService
-
-    def dev_identity(self) -> tuple[Principal, Impersonation]:
-        """Dev mode: the configured principal, calling clusters as the bridge identity."""
-        return self.settings.dev_principal, BRIDGE
+    editing: EditingService
+    actions: ActionsService
+    openapi: OpenApiProxy
+    audit: AuditPipeline
+    exec_sessions: ExecSessions
+    identity: Identity
+    watch_hub: WatchHub
+    """Live lists; the HTTP server runs it (``async with``) for as long as it serves."""
+    logs: LogService
+    """Pod and workload logs; run by the HTTP server like ``watch_hub``."""
+    audit_storage: AuditStorage | None = None
+    """The audit database (None: audit storage is off); the HTTP server runs its maintenance."""
 
     async def aclose(self) -> None:
+        await self.audit.aclose()
+        if self.audit_storage is not None:
+            await self.audit_storage.aclose()
         await self.directory.aclose()
+        await self.identity.aclose()
 
 
 def load_directory(settings: Settings, *, backends: Mapping[str, ClusterBackend] | None = None) -> ClusterDirectory:
@@ -61,6 +85,26 @@ def load_directory(settings: Settings, *, backends: Mapping[str, ClusterBackend]
 
 
 async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend] | None = None) -> Services:
-    """Build the services for ``settings``; connections are opened lazily, per cluster."""
+    """Build the services for ``settings``; connections are opened lazily, per cluster.
+
+    The identity provider and the session store are opened by the server (``Identity.open``);
+    the audit database is opened here, and a newer schema in it raises AuditSchemaTooNew.
+    """
+    identity = load_identity(settings)
     directory = load_directory(settings, backends=backends)
-    return Services(settings=settings, directory=directory, browse=BrowseService(directory))
+    audit_storage = await open_audit_storage(settings.audit)
+    sinks = [StdoutAuditSink(), *([audit_storage.sink] if audit_storage else [])]
+    audit = AuditPipeline(sinks, queue_size=settings.audit.queue_size)
+    exec_sessions = ExecSessions(directory, defaults=settings.exec_policy(), audit=audit,
+                                 recordings=FileRecordingStore(settings.recordings_dir),
+                                 is_admin=partial(is_audit_admin, authz=identity.config.authorization))
+    if settings.probe_clusters_on_boot:
+        await exec_sessions.probe([entry.name for entry in directory.entries()])
+    return Services(
+        settings=settings, directory=directory, browse=BrowseService(directory), editing=EditingService(directory),
+        actions=ActionsService(directory), openapi=OpenApiProxy(directory), audit=audit, exec_sessions=exec_sessions,
+        identity=identity,
+        watch_hub=WatchHub(directory, settings=HubSettings(per_user_limit=settings.watch_per_user_limit,
+                                                           ping_interval=settings.stream_ping_seconds)),
+        logs=LogService(directory, ping_interval=settings.stream_ping_seconds), audit_storage=audit_storage,
+    )

@@ -12,32 +12,18 @@ from pathlib import Path
 
 import msgspec
 
+from periscope_core.domain.audit import AuditSettings
 from periscope_core.domain.errors import ConfigError, ConfigProblem
 from periscope_core.domain.exec import ExecPolicy
-from periscope_core.domain.identity import BRIDGE, Impersonation, Principal
-from periscope_core.domain.resources import KINDS
+from periscope_core.domain.identity import Impersonation, Principal
+from periscope_core.domain.watch_streams import (
+    DEFAULT_PER_USER_LIMIT,
+    WatchStreams,
+    parse_per_user_limit,
+    parse_watch_streams,
+)
 
-__all__ = ["Settings", "default_data_dir", "parse_watch_streams"]
-
-_AUDIT_DB_PATH = "/var/lib/periscope/audit/audit.db"
-_WATCH_GROUPS = ("core", "workloads", "networking", "storage", "cluster")
-_WATCHABLE = [k for group in _WATCH_GROUPS for k in KINDS if k.watch_group == group]
-
-
-def parse_watch_streams(value: str) -> tuple[str, ...]:
-    """The streamed kinds for ``PERISCOPE_WATCH_STREAMS``, in registry order.
-
-    Empty or ``all`` enables every kind, ``off``/``none`` none; otherwise a comma
-    list of kind plurals and group aliases. Unknown tokens are ignored, as in the
-    original product.
-    """
-    tokens = {t.strip().lower() for t in value.split(",") if t.strip()}
-    if not tokens or "all" in tokens:
-        return tuple(k.plural for k in _WATCHABLE)
-    if tokens & {"off", "none"}:
-        return ()
-    return tuple(k.plural for k in _WATCHABLE if k.plural in tokens or k.watch_group in tokens)
-
+__all__ = ["Settings", "default_data_dir"]
 
 def default_data_dir(environ: Mapping[str, str] = os.environ) -> str:
     """``$XDG_DATA_HOME/periscope`` (``~/.local/share/periscope``), or ``.data`` without a home."""
@@ -56,13 +42,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     auth_file: str = ""
     auth_mode: str = ""
     data_dir: str = ".data"
-    watch_streams: tuple[str, ...] = tuple(k.plural for k in _WATCHABLE)
-    watch_per_user_limit: int = 60
-    audit_enabled: bool = False
-    audit_db_path: str = _AUDIT_DB_PATH
-    audit_retention_days: int = 30
-    audit_max_size_mb: int = 1024
-    audit_vacuum_interval: str = "24h"
+    watch_streams: WatchStreams = WatchStreams()
+    watch_per_user_limit: int = DEFAULT_PER_USER_LIMIT
+    stream_ping_seconds: float = 15.0
+    """How often an idle watch or log stream gets a ``: ping`` comment (not read from the environment)."""
+    audit: AuditSettings = AuditSettings()
     exec_idle_seconds: int = 600
     exec_idle_warn_seconds: int = 30
     exec_heartbeat_seconds: int = 20
@@ -80,15 +64,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     request_timeout: float = 30.0
     ui_dir: str = ""
     """The built web UI; empty means the checkout's ui/dist or the packaged copy."""
-    dev_principal: Principal = Principal(subject="dev", email="dev@localhost", groups=("periscope:dev",))
-    # Not read from the environment: lets an embedding app or a test run dev mode as a given cluster identity.
-    dev_impersonation: Impersonation = BRIDGE
+    session_secret: str = ""
+    """``PERISCOPE_SESSION_SECRET``: sealing secrets, newest first, or a reference to them (ADR 0004)."""
+    # Not read from the environment: let an embedding app or a test run dev mode as a given person
+    # (None: the auth file's ``dev`` identity) calling clusters as a given identity (None: as the
+    # auth file's authorization mode maps that person).
+    dev_principal: Principal | None = None
+    dev_impersonation: Impersonation | None = None
     version: str = "0.0.0"
     commit: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Read the environment; a malformed PORT raises ConfigError, other bad numbers keep their default."""
+        """Read the environment; ConfigError for a malformed PORT or watch setting; other bad numbers keep defaults."""
         env = _Env(environ)
         return cls(
             host=environ.get("PERISCOPE_HOST", "127.0.0.1"),
@@ -98,13 +86,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             auth_mode=environ.get("PERISCOPE_AUTH_MODE", ""),
             data_dir=environ.get("PERISCOPE_DATA_DIR") or default_data_dir(environ),
             watch_streams=parse_watch_streams(environ.get("PERISCOPE_WATCH_STREAMS", "")),
-            watch_per_user_limit=env.number("PERISCOPE_WATCH_PER_USER_LIMIT", 60, minimum=0),
-            # The original enables audit only for the exact string "true".
-            audit_enabled=environ.get("PERISCOPE_AUDIT_ENABLED") == "true",
-            audit_db_path=environ.get("PERISCOPE_AUDIT_DB_PATH", _AUDIT_DB_PATH),
-            audit_retention_days=env.number("PERISCOPE_AUDIT_RETENTION_DAYS", 30, minimum=0),
-            audit_max_size_mb=env.number("PERISCOPE_AUDIT_MAX_SIZE_MB", 1024, minimum=0),
-            audit_vacuum_interval=environ.get("PERISCOPE_AUDIT_VACUUM_INTERVAL", "24h"),
+            watch_per_user_limit=parse_per_user_limit(environ.get("PERISCOPE_WATCH_PER_USER_LIMIT", "")),
+            audit=AuditSettings.from_env(environ),
             exec_idle_seconds=env.number("PERISCOPE_EXEC_IDLE_SECONDS", 600),
             exec_idle_warn_seconds=env.number("PERISCOPE_EXEC_IDLE_WARN_SECONDS", 30),
             exec_heartbeat_seconds=env.number("PERISCOPE_EXEC_HEARTBEAT_SECONDS", 20),
@@ -115,6 +98,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             exec_record_input=environ.get("PERISCOPE_EXEC_RECORD_INPUT") in ("1", "true"),
             exec_recordings_dir=environ.get("PERISCOPE_EXEC_RECORDINGS_DIR", ""),
             dev_allow_origins=_csv(environ.get("PERISCOPE_DEV_ALLOW_ORIGINS", "")),
+            session_secret=environ.get("PERISCOPE_SESSION_SECRET", ""),
             agent_listen_addr=environ.get("PERISCOPE_AGENT_LISTEN_ADDR", ""),
             agent_tunnel_sans=_csv(environ.get("PERISCOPE_AGENT_TUNNEL_SANS", "")) or ("localhost",),
             commit=environ.get("PERISCOPE_COMMIT", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from periscope_core.domain.audit import to_unix_nanos
@@ -19,6 +20,14 @@ _EXACT = (
     ("resource", "res_type"),
     ("request_id", "request_id"),
 )
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _nanos(moment: datetime) -> int:
+    """Nanoseconds, clamped to SQLite's integers: a bound past 2262 filters like the end of time."""
+    return min(max(to_unix_nanos(moment), _INT64[0]), _INT64[1])
 
 
 def _like(text: str) -> str:
@@ -40,10 +49,10 @@ def where(query: AuditQuery, *, keyset: bool = True) -> tuple[str, list[Any]]:
             params.append(value)
     if query.since is not None:
         terms.append("ts_unix_nano >= ?")
-        params.append(to_unix_nanos(query.since))
+        params.append(_nanos(query.since))
     if query.until is not None:
         terms.append("ts_unix_nano <= ?")
-        params.append(to_unix_nanos(query.until))
+        params.append(_nanos(query.until))
     if query.text:
         terms.append("(reason LIKE ? ESCAPE '\\' OR extra LIKE ? ESCAPE '\\')")
         params.extend([_like(query.text)] * 2)

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 import anyio
 
+from periscope_core.domain.audit import AuditSchemaTooNew
 from periscope_core.domain.errors import (
     ClusterNotFound,
     ConfigError,
@@ -22,6 +23,7 @@ from periscope_core.domain.errors import (
     PeriscopeError,
     UnknownKind,
 )
+from periscope_entrypoints.cli import audit_commands
 from periscope_entrypoints.cli.errors import UsageError
 from periscope_entrypoints.cli.listing import config_validate, get
 from periscope_entrypoints.cli.running import sandbox, serve
@@ -29,7 +31,7 @@ from periscope_entrypoints.cli.running import sandbox, serve
 __all__ = ["build_parser", "main"]
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
-_BAD_INPUT = (UsageError, ConfigError, ClusterNotFound, UnknownKind, InvalidRequest)
+_BAD_INPUT = (UsageError, ConfigError, ClusterNotFound, UnknownKind, InvalidRequest, AuditSchemaTooNew)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", required=True, help="cluster name from the registry")
     p.add_argument("--clusters", metavar="FILE", help="cluster registry (default PERISCOPE_CLUSTERS_FILE)")
     p.set_defaults(run=get)
+
+    audit_commands.register(commands)
     return parser
 
 

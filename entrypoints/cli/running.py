@@ -85,6 +85,7 @@ async def serve(args: argparse.Namespace) -> int:
             print(f"sandbox fleet: kubeconfig {kubeconfig}, registry {registry}")
         services = await bootstrap(settings)
         stack.push_async_callback(services.aclose)
+        print(settings.watch_streams.describe())
         # Imported here so the other commands never load Litestar or uvicorn.
         from periscope_entrypoints.http.server import HttpServer
 
@@ -100,8 +101,9 @@ async def serve(args: argparse.Namespace) -> int:
 async def _serve_then_cancel(
     server: HttpServer, scope: anyio.CancelScope, *, task_status: TaskStatus[str] = anyio.TASK_STATUS_IGNORED
 ) -> None:
-    """Serve; once the server has shut down, stop listening for signals too."""
-    try:
-        await server.serve(task_status=task_status)
-    finally:
-        scope.cancel()
+    """Serve; once the server has shut down, stop listening for signals too.
+
+    A server that fails to start raises instead, which ends the task group with its error.
+    """
+    await server.serve(task_status=task_status)
+    scope.cancel()

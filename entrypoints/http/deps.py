@@ -1,18 +1,23 @@
 """Dependency providers: the services, and who is calling.
 
-Identity is resolved in exactly one provider (``provide_caller``) so the identity
-feature can swap dev mode for sessions without touching a controller.
+Who is calling is decided once per request, by the session gate
+(``periscope_entrypoints.http.session_gate``), before any handler runs; the
+providers here only hand its answer to the handlers.
 """
 
 from __future__ import annotations
 
 import msgspec
 from litestar.di import Provide
+from litestar.types import Scope
 
+from periscope_core.domain.errors import Unauthenticated
 from periscope_core.domain.identity import Impersonation, Principal
 from periscope_entrypoints.bootstrap import Services
 
-__all__ = ["Caller", "dependencies"]
+__all__ = ["CALLER_STATE", "Caller", "caller_of", "dependencies"]
+
+CALLER_STATE = "periscope.caller"
 
 
 class Caller(msgspec.Struct, frozen=True):
@@ -20,6 +25,14 @@ class Caller(msgspec.Struct, frozen=True):
 
     principal: Principal
     as_: Impersonation
+    expires_at: float = 0.0
+    """When the session ends (epoch seconds); 0 in dev mode, which has no sessions."""
+
+
+def caller_of(scope: Scope) -> Caller | None:
+    """Who the session gate signed in for this request, if anybody."""
+    caller = scope.get("state", {}).get(CALLER_STATE)
+    return caller if isinstance(caller, Caller) else None
 
 
 def dependencies(services: Services) -> dict[str, Provide]:
@@ -28,12 +41,17 @@ def dependencies(services: Services) -> dict[str, Provide]:
     def provide_services() -> Services:
         return services
 
-    async def provide_caller() -> Caller:
-        # Dev mode: everyone is the configured principal, and clusters see the bridge.
-        principal, as_ = services.dev_identity()
-        return Caller(principal=principal, as_=as_)
+    def provide_caller(scope: Scope) -> Caller:
+        caller = caller_of(scope)
+        if caller is None:
+            raise Unauthenticated("missing")
+        return caller
+
+    def provide_maybe_caller(scope: Scope) -> Caller | None:
+        return caller_of(scope)
 
     return {
         "services": Provide(provide_services, sync_to_thread=False),
-        "caller": Provide(provide_caller),
+        "caller": Provide(provide_caller, sync_to_thread=False),
+        "maybe_caller": Provide(provide_maybe_caller, sync_to_thread=False),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from periscope_core.domain.clusters import ClusterSummary
+from periscope_core.services.audit import AuditHealth
 from periscope_core.services.crds import CrdInfo
 
 __all__ = ["ClustersResponse", "CrdsResponse", "FeaturesResponse", "HealthResponse"]
@@ -18,6 +19,8 @@ class HealthResponse(CamelStruct, omit_defaults=True):
     status: str
     version: str | None = None
     clusters: int | None = None
+    audit: AuditHealth | None = None
+    """The audit pipeline: queued and lost rows, each sink's last error and since when."""
 
 
 class FeaturesResponse(CamelStruct):

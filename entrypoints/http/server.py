@@ -4,11 +4,13 @@ uvicorn is driven programmatically so that one process can also host the sandbox
 fleet; its own signal handling is turned off because the caller owns SIGINT and
 SIGTERM (uvicorn would otherwise re-raise them after shutting down).
 
-The live services (watch hub, logs) run for as long as the server does. When a
-shutdown begins, their streams are ended first: every client gets
-``server_shutdown`` and the hub waits a bounded time for them to read it. Only then
-does uvicorn wait for open connections, which by that time have finished, instead
-of holding the shutdown until its graceful timeout.
+The live services (watch hub, logs, the audit pipeline and its database's
+maintenance) run for as long as the server does. When a shutdown begins, their
+streams are ended first: every client gets ``server_shutdown`` and the hub waits a
+bounded time for them to read it. Only then does uvicorn wait for open connections,
+which by that time have finished, instead of holding the shutdown until its
+graceful timeout. Once uvicorn has stopped, the
+audit pipeline is drained, so what the last requests audited reaches every sink.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class HttpServer:
         self._host = host
         self._identity = services.identity
         self._hub, self._logs = services.watch_hub, services.logs
+        self._audit, self._audit_storage = services.audit, services.audit_storage
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
         config = uvicorn.Config(
             create_app(services), log_level="warning", access_log=False, lifespan="on",
@@ -89,13 +92,25 @@ class HttpServer:
             self._socket.close()
             raise
         async with self._hub, self._logs, anyio.create_task_group() as tg:
+            if not self._audit.running:  # an embedding app may run the pipeline itself
+                await tg.start(self._audit.run)
+            maintenance = anyio.CancelScope()
+            tg.start_soon(self._maintain_audit, maintenance)
             tg.start_soon(self._report_started, task_status)
             tg.start_soon(self._identity.purge_periodically)
             try:
                 await self._server.serve(sockets=[self._socket])
             finally:
+                # Maintenance stops first: it must not reopen the database the pipeline closes.
+                maintenance.cancel()
+                await self._audit.aclose()
                 tg.cancel_scope.cancel()
                 self._socket.close()
+
+    async def _maintain_audit(self, scope: anyio.CancelScope) -> None:
+        with scope:
+            if self._audit_storage is not None:
+                await self._audit_storage.maintain()
 
     async def _end_streams(self) -> None:
         await self._logs.aclose()

@@ -16,6 +16,8 @@ class ExecOverrides(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omi
     heartbeatSeconds: int | None = None
     maxSessionsPerUser: int | None = None
     maxSessionsTotal: int | None = None
+    recording: bool | None = None
+    """Record sessions on this cluster (asciinema v2); off unless switched on here or globally."""
 
 
 class ClusterEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):

@@ -19,6 +19,9 @@ so nothing from a client library reaches the core.
     ├── GroupNotAllowed                 E_GROUP_DENIED    403  (not in ``allowedGroups``)
     ├── IdentityRejected                E_IDENTITY_REJECTED 403  (claims unsafe to impersonate)
     ├── SecretUnresolvable              E_SECRET          500
+    ├── StreamDisabled                  E_STREAM_DISABLED 404  (PERISCOPE_WATCH_STREAMS leaves the kind out)
+    ├── StreamLimitReached              E_TOO_MANY_STREAMS 429 (the per-user cap; ``limit`` in the body)
+    ├── ShuttingDown                    E_SHUTTING_DOWN   503  (no new streams while the server stops)
     └── ApiError                        E_UPSTREAM        502  (carries the apiserver's Status)
         ├── BadRequest                  E_BAD_REQUEST     400
         ├── Unauthorized                E_UNAUTHORIZED    401
@@ -281,3 +284,38 @@ class IdentityRejected(PeriscopeError):
 class SecretUnresolvable(PeriscopeError):
     code = "E_SECRET"
     http_status = 500
+
+
+class StreamDisabled(PeriscopeError):
+    """Live streams are switched off for this kind; the UI polls the list instead."""
+
+    code = "E_STREAM_DISABLED"
+    http_status = 404
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"{kind} is not streamed live on this server (PERISCOPE_WATCH_STREAMS); poll the list")
+        self.kind = kind
+
+
+class StreamLimitReached(PeriscopeError):
+    """The caller already holds as many live streams as the per-user cap allows."""
+
+    code = "E_TOO_MANY_STREAMS"
+    http_status = 429
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} live streams per user; close a tab or view, or let the UI poll")
+        self.limit = limit
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "limit": self.limit}
+
+
+class ShuttingDown(PeriscopeError):
+    """The server is shutting down and opens no new streams."""
+
+    code = "E_SHUTTING_DOWN"
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__("the server is shutting down; reconnect shortly")

@@ -242,6 +242,11 @@ class AuditPipeline:
         ))  # fmt: skip
 
     @property
+    def running(self) -> bool:
+        """Whether ``run`` owns the writers now."""
+        return self._running is not None
+
+    @property
     def accepting(self) -> bool:
         return not self._closing.is_set() and all(len(lane.queue) < lane.bound for lane in self._lanes)
 

@@ -22,6 +22,7 @@ from periscope_core.ports.transport import ClusterTransport, KubeRequest
 from periscope_core.protocols.lines import LineBuffer
 from periscope_core.protocols.watch import StreamEnd, WatchDecoder, WatchEvent
 from periscope_core.services.exec_stream import ExecStream
+from periscope_core.services.request_context import AUDIT_ID_HEADER, current_request_id
 
 PatchType = Literal["merge", "strategic", "json", "apply"]
 
@@ -134,6 +135,8 @@ class KubeClient:
         headers = [("Accept", accept), *as_.headers()]
         if content_type:
             headers.append(("Content-Type", content_type))
+        if request_id := current_request_id():
+            headers.append((AUDIT_ID_HEADER, request_id))
         return KubeRequest(
             method=method,
             path=path,
@@ -417,8 +420,12 @@ class KubeClient:
         stderr: bool = True,
         tty: bool = False,
         as_: Impersonation = BRIDGE,
+        subprotocols: Sequence[str] = ExecStream.SUBPROTOCOLS,
     ) -> ExecStream:
-        """Start a command in a container; the stream speaks the negotiated channel protocol."""
+        """Start a command in a container; the stream speaks the negotiated channel protocol.
+
+        ``subprotocols`` is the offer, most preferred first (a caller may pin v4 alone).
+        """
         query = [("command", part) for part in command]
         if container:
             query.append(("container", container))
@@ -427,7 +434,7 @@ class KubeClient:
                 query.append((key, "true"))
         path = GroupVersionResource("", "v1", "pods").path(namespace=namespace, name=pod, subresource="exec")
         socket = await self.transport.websocket(
-            self._request("GET", path, as_=as_, query=query), ExecStream.SUBPROTOCOLS
+            self._request("GET", path, as_=as_, query=query), subprotocols
         )
         return ExecStream(socket)
 

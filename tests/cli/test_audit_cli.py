@@ -75,7 +75,7 @@ async def test_bad_input_is_one_error_line(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     newer = run("audit", "verify", "--db", db, tmp=tmp_path)
-    assert newer.returncode == 1
+    assert newer.returncode == 2
     assert "schema version 99" in newer.stderr
     assert "Traceback" not in newer.stderr
 

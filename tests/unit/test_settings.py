@@ -5,17 +5,18 @@ from __future__ import annotations
 import pytest
 
 from periscope_core.domain.errors import ConfigError
-from periscope_entrypoints.settings import Settings, default_data_dir, parse_watch_streams
+from periscope_entrypoints.settings import Settings, default_data_dir
 
 
 def test_defaults_without_environment() -> None:
     settings = Settings.from_env({"HOME": "/home/ana"})
     assert (settings.host, settings.port, settings.clusters_file) == ("127.0.0.1", 8080, "")
     assert settings.data_dir == "/home/ana/.local/share/periscope"
-    assert settings.audit_enabled is False
+    assert settings.audit.enabled is False
     assert (settings.exec_idle_seconds, settings.exec_max_sessions_per_user) == (600, 5)
-    assert settings.watch_streams[:3] == ("pods", "events", "deployments")
-    assert "secrets" not in settings.watch_streams
+    assert settings.watch_streams.kinds[:3] == ("pods", "events", "deployments")
+    assert "secrets" not in settings.watch_streams.kinds
+    assert settings.watch_per_user_limit == 60
 
 
 def test_original_names_are_read() -> None:
@@ -33,16 +34,16 @@ def test_original_names_are_read() -> None:
     })
     assert (settings.port, settings.clusters_file, settings.auth_file) == (
         9090, "/etc/periscope/clusters.yaml", "/etc/periscope/auth.yaml")
-    assert (settings.audit_enabled, settings.audit_retention_days) == (True, 0)
+    assert (settings.audit.enabled, settings.audit.retention_days) == (True, 0)
     # As in the original, unparsable or non-positive exec values keep their default.
     assert (settings.exec_idle_seconds, settings.exec_max_sessions_total) == (600, 50)
-    assert settings.watch_streams == ("pods", "events", "pvcs", "pvs", "storageclasses")
+    assert settings.watch_streams.kinds == ("pods", "events", "pvcs", "pvs", "storageclasses")
     assert settings.data_dir == "/var/lib/periscope"
     assert settings.dev_allow_origins == ("http://localhost:5173", "http://127.0.0.1:5173")
 
 
 def test_audit_needs_the_exact_string_true() -> None:
-    assert Settings.from_env({"PERISCOPE_AUDIT_ENABLED": "TRUE"}).audit_enabled is False
+    assert Settings.from_env({"PERISCOPE_AUDIT_ENABLED": "TRUE"}).audit.enabled is False
 
 
 @pytest.mark.parametrize("port", ["http", "0", "70000"])
@@ -52,11 +53,13 @@ def test_bad_port_is_a_config_error(port: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [("", 22), ("all", 22), ("off", 0), ("none", 0), ("pods,nodes,bogus", 2), ("networking", 5)],
+    ("variable", "value", "named"),
+    [("PERISCOPE_WATCH_STREAMS", "pods,nodes,bogus", "'bogus'"), ("PERISCOPE_WATCH_PER_USER_LIMIT", "-1", "'-1'")],
 )
-def test_watch_stream_grammar(value: str, expected: int) -> None:
-    assert len(parse_watch_streams(value)) == expected
+def test_a_bad_watch_setting_is_a_config_error_naming_it(variable: str, value: str, named: str) -> None:
+    # Unlike the original, which dropped unknown tokens and kept the default cap.
+    with pytest.raises(ConfigError, match=f"{variable}.*{named}"):
+        Settings.from_env({variable: value})
 
 
 def test_data_dir_prefers_xdg() -> None:

@@ -3,6 +3,9 @@
 The browser never sees a token: it holds an opaque session cookie, a readable CSRF
 token beside it, and during sign-in a sealed login cookie the callback clears
 whatever happens. In dev mode the sign-in routes only redirect.
+
+Signing in and out is audited: ``login``, ``logout``, and ``login_denied`` (outcome
+``denied``) when the identity provider or the auth file's rules refuse the person.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_302_FOUND
 
+from periscope_core.domain.audit import Actor as AuditActor
+from periscope_core.domain.audit import AuditEvent, ImpersonatedAs, Outcome, Verb
 from periscope_core.domain.authz import Actor, PublicAuthConfig, WhoAmI, actor, public_config, whoami
 from periscope_core.domain.errors import PeriscopeError
+from periscope_core.domain.identity import Impersonation, Principal
 from periscope_core.services.sessions import LOGIN_COOKIE, safe_return_path
 from periscope_entrypoints.bootstrap import Services
 from periscope_entrypoints.http.auth_cookies import (
@@ -24,6 +30,8 @@ from periscope_entrypoints.http.auth_cookies import (
     login_cookie,
     session_cookies,
 )
+from periscope_entrypoints.http.deps import caller_of
+from periscope_entrypoints.http.middleware import request_id
 from periscope_entrypoints.http.origin import is_secure
 from periscope_entrypoints.http.params import CallerDep, ServicesDep
 from periscope_entrypoints.http.session_gate import SESSION_OPT
@@ -55,6 +63,32 @@ def _secure(services: Services, request: AnyRequest) -> bool:
 
 def _session_cookie(services: Services, request: AnyRequest) -> str | None:
     return request.cookies.get(services.identity.config.session.cookieName)
+
+
+def _audit(
+    services: Services,
+    request: AnyRequest,
+    *,
+    verb: Verb,
+    outcome: Outcome = "success",
+    who: tuple[Principal, Impersonation] | None = None,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """One sign-in or sign-out row; ``who`` is unknown for a refused sign-in."""
+    operation = request.route_handler.operation_id
+    services.audit.emit(AuditEvent(
+        timestamp=services.audit.now(), request_id=request_id(request.scope),
+        route=operation if isinstance(operation, str) else "",
+        actor=AuditActor.of(who[0]) if who else AuditActor(sub=""),
+        impersonated=ImpersonatedAs.of(who[1]) if who else ImpersonatedAs(),
+        verb=verb, outcome=outcome, reason=reason, extra=extra or {},
+    ))  # fmt: skip
+
+
+def _signed_in(request: AnyRequest) -> tuple[Principal, Impersonation] | None:
+    caller = caller_of(request.scope)
+    return (caller.principal, caller.as_) if caller else None
 
 
 class AuthController(Controller):
@@ -115,8 +149,13 @@ class AuthController(Controller):
             result = await identity.sessions.complete_login(login_cookie=request.cookies.get(LOGIN_COOKIE),
                                                             params=params)
         except PeriscopeError as exc:
+            # Refused people are login_denied; a broken flow (stale state, provider down) is a failed login.
+            refused = exc.http_status in (401, 403)
+            _audit(services, request, verb="login_denied" if refused else "login",
+                   outcome="denied" if refused else "failure", reason=exc.message, extra={"error": exc.code})
             return Response(exc.body(), status_code=exc.http_status, media_type=MediaType.JSON, cookies=[cleared],
                             headers=_NO_STORE)
+        _audit(services, request, verb="login", who=(result.session.principal, result.session.impersonation))
         cookies = [cleared, *session_cookies(identity.config.session, result.session, secure=secure)]
         return Redirect(result.return_to, cookies=cookies, headers=_NO_STORE)
 
@@ -134,7 +173,7 @@ class AuthController(Controller):
         """
         identity = services.identity
         body = whoami(caller.principal, identity.config.authorization, mode=identity.mode,
-                      audit_enabled=services.settings.audit_enabled, expires_at=caller.expires_at)
+                      audit_enabled=services.settings.audit.enabled, expires_at=caller.expires_at)
         return Response(body, headers=_NO_STORE)
 
     @get("/loggedout", operation_id="loggedOut", opt=_PUBLIC, media_type=MediaType.HTML)
@@ -157,9 +196,11 @@ class AuthController(Controller):
         Returns:
             204, with the session cookies cleared.
         """
-        identity = services.identity
+        identity, who = services.identity, _signed_in(request)
         if identity.mode == "oidc":
             await identity.sessions.logout(_session_cookie(services, request))
+        if who is not None:
+            _audit(services, request, verb="logout", who=who)
         cookies = cleared_session_cookies(identity.config.session, secure=_secure(services, request))
         return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=cookies)
 
@@ -174,10 +215,13 @@ class AuthController(Controller):
         Returns:
             302 to the identity provider's sign-out page, or to the signed-out page.
         """
-        identity, target = services.identity, LOGGED_OUT
+        identity, target, who = services.identity, LOGGED_OUT, _signed_in(request)
+        ended = 0
         if identity.mode == "oidc":
             result = await identity.sessions.logout_everywhere(_session_cookie(services, request))
-            target = result.end_session_url or LOGGED_OUT
+            target, ended = result.end_session_url or LOGGED_OUT, result.ended
+        if who is not None:
+            _audit(services, request, verb="logout", who=who, extra={"everywhere": True, "sessionsEnded": ended})
         cookies = cleared_session_cookies(identity.config.session, secure=_secure(services, request))
         return Redirect(target, status_code=HTTP_302_FOUND, cookies=cookies, headers=_NO_STORE)
 
@@ -198,4 +242,4 @@ class ActorController(Controller):
             The actor (the subject), the authorization mode, tier and audit scope.
         """
         return actor(caller.principal, services.identity.config.authorization,
-                     audit_enabled=services.settings.audit_enabled)
+                     audit_enabled=services.settings.audit.enabled)

@@ -21,7 +21,7 @@ class HealthController(Controller):
 
         Args:
             services: The application services.
-            verbose: Present (any value) to add the version and the number of clusters.
+            verbose: Present (any value) to add the version, the number of clusters and the audit pipeline.
 
         Returns:
             ``{"status": "ok"}``, with details when asked.
@@ -29,4 +29,5 @@ class HealthController(Controller):
         if verbose is None:
             return HealthResponse(status="ok")
         clusters = len(services.directory.entries())
-        return HealthResponse(status="ok", version=services.settings.version, clusters=clusters)
+        return HealthResponse(status="ok", version=services.settings.version, clusters=clusters,
+                              audit=services.audit.health())
