@@ -6,6 +6,10 @@ socket). Every figure is also measured for a single subscriber in the same run, 
 the ratios cancel out the machine's speed.
 
     .venv/bin/python bench/sse_fanout.py [--subscribers 1000] [--rate 200] [--seconds 4] [--rounds 3] [--json]
+        [--wake-budget 20000] [--http]
+
+``--http`` runs the same phases through the real app on uvicorn with socket clients
+(``sse_fanout_http.py``).
 
 Figures: upstream watches opened, delivery latency p50/p99 (apiserver commit ->
 consumer receipt), the hub's CPU per event and per delivery (process CPU minus a
@@ -25,7 +29,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -37,6 +41,7 @@ from periscope_core.domain.identity import BRIDGE, Impersonation
 from periscope_core.domain.resources import GroupVersionResource
 from periscope_core.services.kube import KubeClient
 from periscope_core.services.watch_hub import HubSettings, Subscription, WatchHub, kind_target
+from periscope_core.services.watch_upstream import UpstreamSettings
 
 NS = "bench"
 PODS = 100
@@ -79,25 +84,33 @@ class Cluster:
             self.change_one()
         return count
 
+    async def measure(self, rate: float, seconds: float) -> tuple[int, int, float]:
+        """Warm up, then produce for ``seconds``: (warm-up events, measured events, process CPU used)."""
+        self.sent.clear()
+        warmup = await self.produce(rate, 0.5)
+        await anyio.sleep(0.3)
+        gc.collect()
+        cpu = time.process_time()
+        events = await self.produce(rate, seconds)
+        await anyio.sleep(0.3)  # let the last events arrive
+        return warmup, events, time.process_time() - cpu
 
-class Consumer:
-    """Reads a subscription like a route writing to a socket; notes when each chunk came.
+
+class Marks:
+    """When each chunk of a stream came, and how many events (``id:`` lines) it held.
 
     Every subscriber sees every event in commit order, so the k-th event frame it gets
     is the k-th event produced after it subscribed: counting frames per chunk (in C) is
     enough, and latencies are worked out after the phase, off the measured CPU.
     """
 
-    def __init__(self, sub: Subscription) -> None:
-        self.sub = sub
+    def __init__(self) -> None:
         self.marks: list[tuple[float, int]] = []
         self.snapshot = anyio.Event()
 
-    async def run(self) -> None:
-        async for chunk in self.sub.frames():
-            self.marks.append((time.perf_counter(), chunk.count(b"\nid: ")))
-            if len(self.marks) == 1:
-                self.snapshot.set()
+    def mark(self, frames: int) -> None:
+        self.marks.append((time.perf_counter(), frames))
+        self.snapshot.set()
 
     def latencies(self, sent: list[float], first: int) -> list[float]:
         """Receipt minus commit time of every event from the ``first``-th produced on."""
@@ -108,6 +121,18 @@ class Consumer:
                     out.append(at - sent[k])
                 k += 1
         return out
+
+
+class Consumer(Marks):
+    """Reads a subscription like a route writing to a socket."""
+
+    def __init__(self, sub: Subscription) -> None:
+        super().__init__()
+        self.sub = sub
+
+    async def run(self) -> None:
+        async for chunk in self.sub.frames():
+            self.mark(chunk.count(b"\nid: "))
 
 
 async def _subscribe(hub: WatchHub, count: int, tg: Any, prefix: str) -> list[Consumer]:
@@ -128,11 +153,11 @@ def _close(consumers: list[Consumer]) -> None:
         consumer.sub.close()
 
 
-def _latencies(consumers: list[Consumer], sent: list[float], first: int) -> list[float]:
+def latencies(consumers: Sequence[Marks], sent: list[float], first: int) -> list[float]:
     return [value for consumer in consumers for value in consumer.latencies(sent, first)]
 
 
-def _pct(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
@@ -147,7 +172,7 @@ class Phase(msgspec.Struct):
     watches_opened: int
 
 
-async def _sandbox_only(cluster: Cluster, rate: float, seconds: float) -> float:
+async def sandbox_only(cluster: Cluster, rate: float, seconds: float) -> float:
     """CPU per event of the producer, the sandbox and a bare watch decoding the events."""
 
     async def read() -> None:
@@ -171,19 +196,12 @@ async def _fanout(hub: WatchHub, cluster: Cluster, subscribers: int, rate: float
     opened_before = cluster.watches_opened()
     async with anyio.create_task_group() as tg:
         consumers = await _subscribe(hub, subscribers, tg, f"s{subscribers}")
-        cluster.sent.clear()
-        warmup = await cluster.produce(rate, 0.5)
-        await anyio.sleep(0.3)
-        gc.collect()
-        cpu = time.process_time()
-        events = await cluster.produce(rate, seconds)
-        await anyio.sleep(0.3)  # let the last events arrive
-        used = time.process_time() - cpu
+        warmup, events, used = await cluster.measure(rate, seconds)
         _close(consumers)
-    latencies = _latencies(consumers, cluster.sent, warmup)
+    values = latencies(consumers, cluster.sent, warmup)
     return Phase(
-        subscribers=subscribers, events=events, p50_ms=_pct(latencies, 0.50) * 1e3,
-        p99_ms=_pct(latencies, 0.99) * 1e3, cpu_per_event_us=used / events * 1e6,
+        subscribers=subscribers, events=events, p50_ms=pct(values, 0.50) * 1e3,
+        p99_ms=pct(values, 0.99) * 1e3, cpu_per_event_us=used / events * 1e6,
         watches_opened=cluster.watches_opened() - opened_before,
     )
 
@@ -202,10 +220,10 @@ async def _slow_one(hub: WatchHub, cluster: Cluster, subscribers: int, rate: flo
         reason = slow.end_reason
         slow.close()
         _close(fast)
-    return _pct(_latencies(fast, cluster.sent, warmup), 0.99) * 1e3, reason
+    return pct(latencies(fast, cluster.sent, warmup), 0.99) * 1e3, reason
 
 
-def _rss() -> int:
+def rss() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
@@ -224,13 +242,18 @@ async def _idle_memory(hub: WatchHub, cluster: Cluster, subscribers: int) -> tup
             _close(consumers)
         return used / subscribers
 
-    rss = await measure(_rss)
+    resident = await measure(rss)
     tracemalloc.start()
     try:
         traced = await measure(lambda: tracemalloc.get_traced_memory()[0])
     finally:
         tracemalloc.stop()
-    return traced, rss
+    return traced, resident
+
+
+def hub_settings(wake_budget: int) -> HubSettings:
+    """No per-user cap, and an upstream that outlives the pauses between phases."""
+    return HubSettings(per_user_limit=0, linger=600.0, upstream=UpstreamSettings(wake_budget=wake_budget))
 
 
 def _median_phase(phases: list[Phase]) -> Phase:
@@ -244,14 +267,14 @@ def _median_phase(phases: list[Phase]) -> Phase:
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     cluster = Cluster()
-    settings = HubSettings(per_user_limit=0, linger=600.0)
+    settings = hub_settings(args.wake_budget)
     sandbox: list[float] = []
     ones: list[Phase] = []
     manys: list[Phase] = []
     async with WatchHub(cluster, settings=settings) as hub:
         traced, rss = await _idle_memory(hub, cluster, args.subscribers)
         for _ in range(args.rounds):
-            sandbox.append(await _sandbox_only(cluster, args.rate, args.seconds))
+            sandbox.append(await sandbox_only(cluster, args.rate, args.seconds))
             ones.append(await _fanout(hub, cluster, 1, args.rate, args.seconds))
             manys.append(await _fanout(hub, cluster, args.subscribers, args.rate, args.seconds))
         # Long enough for a reader that never reads to fill its mailbox.
@@ -267,7 +290,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _report(r: dict[str, Any], args: argparse.Namespace) -> None:
+Row = tuple[str, str, str]
+
+
+def _report(r: dict[str, Any]) -> tuple[list[Row], list[dict[str, Any]]]:
+    """The table rows, and one JSON line per target."""
     one, many = r["one"], r["many"]
     per_delivery_one, per_delivery_many = one.cpu_per_event_us, many.cpu_per_event_us / many.subscribers
     ratio = per_delivery_many / per_delivery_one
@@ -287,22 +314,28 @@ def _report(r: dict[str, Any], args: argparse.Namespace) -> None:
         ("memory per idle subscriber (traced)", f"{r['idle_traced_bytes'] / 1024:.1f} KiB", "target <= 64 KiB"),
         ("memory per idle subscriber (RSS)", f"{r['idle_rss_bytes'] / 1024:.1f} KiB", ""),
     ]
-    print(f"SSE fan-out: {args.rate:.0f} events/s, 1 vs {args.subscribers} subscribers, medians of "
-          f"{args.rounds} rounds of {args.seconds:.0f} s")
+    lines = [
+        {"name": "sse-fanout-watches", "value": r["upstream_watches"], "pass": r["upstream_watches"] == 1},
+        {"name": "sse-fanout-cpu-per-delivery", "value": per_delivery_many, "baseline": per_delivery_one,
+         "ratio": ratio, "pass": ratio <= 1.5},
+        {"name": "sse-fanout-p99-ms", "value": many.p99_ms, "baseline": one.p99_ms,
+         "ratio": many.p99_ms / one.p99_ms, "pass": many.p99_ms <= 250},
+        {"name": "sse-idle-subscriber-bytes", "value": r["idle_traced_bytes"],
+         "pass": r["idle_traced_bytes"] <= 64 * 1024},
+    ]
+    return rows, lines
+
+
+def _print(rows: list[Row], lines: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    where = "through Litestar and uvicorn" if args.http else "from the hub"
+    print(f"SSE fan-out {where}: {args.rate:.0f} events/s, 1 vs {args.subscribers} subscribers, medians of "
+          f"{args.rounds} rounds of {args.seconds:.0f} s, wake budget {args.wake_budget}/s")
     print(f"  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
     width = max(len(name) for name, _, _ in rows)
     for name, value, note in rows:
         print(f"  {name:<{width}}  {value:<24} {note}")
     if args.json:
-        for line in (
-            {"name": "sse-fanout-watches", "value": r["upstream_watches"], "pass": r["upstream_watches"] == 1},
-            {"name": "sse-fanout-cpu-per-delivery", "value": per_delivery_many, "baseline": per_delivery_one,
-             "ratio": ratio, "pass": ratio <= 1.5},
-            {"name": "sse-fanout-p99-ms", "value": many.p99_ms, "baseline": one.p99_ms,
-             "ratio": many.p99_ms / one.p99_ms, "pass": many.p99_ms <= 250},
-            {"name": "sse-idle-subscriber-bytes", "value": r["idle_traced_bytes"],
-             "pass": r["idle_traced_bytes"] <= 64 * 1024},
-        ):
+        for line in lines:
             print(msgspec.json.encode(line).decode())
 
 
@@ -312,10 +345,19 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=200.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per phase")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the CPU and latency phases")
+    parser.add_argument("--http", action="store_true",
+                        help="through the real app on uvicorn, with socket clients in this process")
+    parser.add_argument("--wake-budget", type=int, default=UpstreamSettings().wake_budget,
+                        help="subscriber wake-ups per second per upstream (the hub's wake_budget)")
     parser.add_argument("--json", action="store_true", help="also print one JSON line per target")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = _args()
-    _report(anyio.run(main, arguments), arguments)
+    if arguments.http:
+        import sse_fanout_http
+
+        _print(*sse_fanout_http.report(anyio.run(sse_fanout_http.run, arguments)), arguments)
+    else:
+        _print(*_report(anyio.run(main, arguments)), arguments)

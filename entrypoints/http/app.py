@@ -16,11 +16,17 @@ from periscope_entrypoints.http.controllers import (
     ResourcesController,
 )
 from periscope_entrypoints.http.controllers.actions import ActionsController
+from periscope_entrypoints.http.controllers.audit import AuditController
+from periscope_entrypoints.http.controllers.auth import ActorController, AuthController
+from periscope_entrypoints.http.controllers.can_i import CanIController
 from periscope_entrypoints.http.controllers.editing import EditingController, OpenApiController
 from periscope_entrypoints.http.controllers.exec import ExecController, ExecSessionsController
+from periscope_entrypoints.http.controllers.logs import LogsController
+from periscope_entrypoints.http.controllers.watch import CustomWatchController, DebugStreamsController
 from periscope_entrypoints.http.deps import dependencies
 from periscope_entrypoints.http.errors import EXCEPTION_HANDLERS
-from periscope_entrypoints.http.middleware import add_edge_headers
+from periscope_entrypoints.http.middleware import edge_headers, request_id_middleware
+from periscope_entrypoints.http.session_gate import session_gate
 from periscope_entrypoints.http.spa import locate_ui, spa_not_found_handler
 
 __all__ = ["create_app"]
@@ -37,12 +43,15 @@ def create_app(services: Services) -> Litestar:
             ResourcesController,
             EditingController, OpenApiController, ActionsController,
             ExecController, ExecSessionsController,
+            AuthController, ActorController, CanIController, AuditController,
+            CustomWatchController, LogsController, DebugStreamsController,
         ],
+        middleware=[request_id_middleware, session_gate(services)],
         dependencies=dependencies(services),
         exception_handlers={
             **EXCEPTION_HANDLERS, NotFoundException: spa_not_found_handler(locate_ui(services.settings.ui_dir)),
         },
-        before_send=[add_edge_headers],
+        before_send=[edge_headers(services.identity.config.session)],
         openapi_config=OpenAPIConfig(
             title="Periscope",
             version=services.settings.version,

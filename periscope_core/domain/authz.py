@@ -73,6 +73,20 @@ def impersonation_for(principal: Principal, authz: AuthorizationConfig) -> Imper
     raise IdentityRejected(f"unknown authorization mode {authz.mode!r}")
 
 
+def stream_identity(impersonation: Impersonation, authz: AuthorizationConfig) -> Impersonation:
+    """Whom a shared live stream's upstream watch runs as.
+
+    In tier mode the tier decides what a user may read, so every user of one tier can
+    share one upstream watch made as the tier itself (a user named after the tier
+    group, holding only that group). Raw and shared modes keep the caller's identity:
+    a raw identity's rights are its own, and shared mode is one identity already.
+    """
+    if authz.mode != "tier" or len(impersonation.groups) != 1:
+        return impersonation
+    (group,) = impersonation.groups
+    return Impersonation(user=group, groups=(group,))
+
+
 def is_audit_admin(principal: Principal, authz: AuthorizationConfig) -> bool:
     """Who sees every audit row.
 

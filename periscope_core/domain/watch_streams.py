@@ -14,11 +14,9 @@ keywords cannot be mixed into a list, so a typo never silently disables a kind.
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
-from periscope_core.domain.errors import ConfigError, ConfigProblem, PeriscopeError
+from periscope_core.domain.errors import ConfigError, ConfigProblem
 from periscope_core.domain.resources import KINDS
 
 __all__ = [
@@ -26,7 +24,6 @@ __all__ = [
     "DEFAULT_PER_USER_LIMIT",
     "STREAMABLE",
     "WATCH_GROUPS",
-    "StreamLimitReached",
     "WatchStreams",
     "parse_per_user_limit",
     "parse_watch_streams",
@@ -61,9 +58,13 @@ class WatchStreams(msgspec.Struct, frozen=True):
     def enabled(self, plural: str) -> bool:
         return plural in self.kinds
 
+    def names(self) -> list[str]:
+        """What is on, as ``/api/features`` lists it: the kinds, then ``customresources``."""
+        return list(self.kinds) + ([CUSTOM_RESOURCES] if self.custom_resources else [])
+
     def describe(self) -> str:
         """The start-up log line: what is on."""
-        names = list(self.kinds) + ([CUSTOM_RESOURCES] if self.custom_resources else [])
+        names = self.names()
         return "watch streams enabled: " + (", ".join(names) if names else "none (the UI polls)")
 
 
@@ -111,16 +112,3 @@ def parse_per_user_limit(value: str) -> int:
         raise ConfigError([_problem(_ENV_LIMIT, f"expected a whole number >= 0 (0 = no cap), got {value!r}")])
     return limit
 
-
-class StreamLimitReached(PeriscopeError):
-    """The caller already holds as many live streams as the per-user cap allows."""
-
-    code = "E_TOO_MANY_STREAMS"
-    http_status = 429
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"at most {limit} live streams per user; close a tab or view, or let the UI poll")
-        self.limit = limit
-
-    def body(self) -> dict[str, Any]:
-        return {**super().body(), "limit": self.limit}

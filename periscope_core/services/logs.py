@@ -23,7 +23,7 @@ import msgspec
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from periscope_core.domain.errors import InvalidRequest, UnknownKind
+from periscope_core.domain.errors import InvalidRequest, ShuttingDown, UnknownKind
 from periscope_core.domain.identity import Impersonation
 from periscope_core.domain.resources import kind_by_plural
 from periscope_core.services.kube import KubeClient
@@ -37,7 +37,7 @@ from periscope_core.services.log_follow import (
     Selection,
 )
 from periscope_core.services.log_lines import LogOptions, compile_filter, label_selector
-from periscope_core.services.sse_feed import PING, SHUTDOWN_RETRY_MS, ClientSource, EndReason, ShuttingDown, sse_frame
+from periscope_core.services.sse_feed import PING, SHUTDOWN_RETRY_MS, ClientSource, EndReason, sse_frame
 
 __all__ = ["WORKLOAD_KINDS", "LogOptions", "LogService", "LogStream"]
 

@@ -1,4 +1,4 @@
-"""What every live stream shares: SSE frames, headers, a bounded mailbox, the shutdown error.
+"""What every live stream shares: SSE frames, headers, a bounded mailbox.
 
 A frame is a complete, already-encoded SSE event. Fan-out code encodes a frame once
 and hands the same ``bytes`` object to every mailbox, so delivering to N clients
@@ -13,7 +13,6 @@ from typing import Literal, Protocol
 import anyio
 import msgspec
 
-from periscope_core.domain.errors import PeriscopeError
 from periscope_core.protocols.sse import encode_comment, encode_event
 from periscope_core.services.kube import KubeClient
 
@@ -25,7 +24,6 @@ __all__ = [
     "ClientSource",
     "EndReason",
     "Mailbox",
-    "ShuttingDown",
     "sse_frame",
 ]
 
@@ -50,16 +48,6 @@ class ClientSource(Protocol):
     """Where a live service gets a cluster's client (``ClusterDirectory`` is one)."""
 
     async def client(self, name: str) -> KubeClient: ...
-
-
-class ShuttingDown(PeriscopeError):
-    """The server is shutting down and opens no new streams."""
-
-    code = "E_SHUTTING_DOWN"
-    http_status = 503
-
-    def __init__(self) -> None:
-        super().__init__("the server is shutting down; reconnect shortly")
 
 
 def sse_frame(event: str | None, payload: object, *, id: str | None = None, retry: int | None = None) -> bytes:

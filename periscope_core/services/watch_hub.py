@@ -23,10 +23,10 @@ import anyio
 import msgspec
 from anyio.abc import TaskGroup
 
-from periscope_core.domain.errors import UnknownKind
+from periscope_core.domain.errors import ShuttingDown, StreamLimitReached, UnknownKind
 from periscope_core.domain.identity import Impersonation
 from periscope_core.domain.resources import GroupVersionResource, kind_by_plural
-from periscope_core.domain.watch_streams import DEFAULT_PER_USER_LIMIT, StreamLimitReached
+from periscope_core.domain.watch_streams import DEFAULT_PER_USER_LIMIT
 from periscope_core.services.browse import CustomKind
 from periscope_core.services.kube import KubeClient
 from periscope_core.services.sse_feed import (
@@ -35,7 +35,6 @@ from periscope_core.services.sse_feed import (
     ClientSource,
     EndReason,
     Mailbox,
-    ShuttingDown,
     sse_frame,
 )
 from periscope_core.services.watch_rows import RowProjection

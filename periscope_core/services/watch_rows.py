@@ -13,11 +13,10 @@ from typing import Any
 import msgspec
 
 from periscope_core.services.crds import PrinterColumn, custom_row
-from periscope_core.services.projections import ListPage, event_time, project_list
+from periscope_core.services.projections import ListPage, event_time, project_list, project_object
 
 __all__ = ["RowProjection"]
 
-_encoder = msgspec.json.Encoder()
 _list_decoder = msgspec.json.Decoder(dict[str, Any])
 
 
@@ -52,8 +51,7 @@ class RowProjection:
             return project_list(plural, body)
 
         def row(obj: dict[str, Any]) -> Any:
-            # The projections decode list bodies; one object travels as a one-item list.
-            return project_list(plural, _encoder.encode({"items": [obj]})).items[0]
+            return project_object(plural, obj)
 
         return cls(page=page, row=row, order=_newest_first if plural == "events" else _by_key)
 

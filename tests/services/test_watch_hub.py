@@ -10,11 +10,9 @@ import anyio
 import msgspec
 import pytest
 
-from periscope_core.domain.errors import ClusterNotFound, Forbidden, UnknownKind
+from periscope_core.domain.errors import ClusterNotFound, Forbidden, ShuttingDown, StreamLimitReached, UnknownKind
 from periscope_core.domain.resources import GroupVersionResource
-from periscope_core.domain.watch_streams import StreamLimitReached
 from periscope_core.services.projections import project_list
-from periscope_core.services.sse_feed import ShuttingDown
 from periscope_core.services.watch_hub import WatchHub, kind_target
 
 from .helpers import BOB, MALLORY, NS, TIER_READ, Clients, Reader, eventually, running_hub

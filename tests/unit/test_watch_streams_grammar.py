@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from periscope_core.domain.errors import ConfigError
+from periscope_core.domain.errors import ConfigError, StreamLimitReached
 from periscope_core.domain.watch_streams import (
     STREAMABLE,
     WATCH_GROUPS,
-    StreamLimitReached,
     parse_per_user_limit,
     parse_watch_streams,
 )

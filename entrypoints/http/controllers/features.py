@@ -31,11 +31,12 @@ class FeaturesController(Controller):
             services: The application services.
 
         Returns:
-            The streamed kinds in registry order, version, commit and release channel.
+            The streamed kinds in registry order (then ``customresources`` when those stream),
+            version, commit and release channel.
         """
         settings = services.settings
         return FeaturesResponse(
-            watch_streams=list(settings.watch_streams),
+            watch_streams=settings.watch_streams.names(),
             version=settings.version,
             commit=settings.commit,
             channel=_channel(settings.version, settings.commit),

@@ -1,15 +1,16 @@
-"""Built-in kinds: list, detail, YAML and events under ``/api/clusters/{cluster}/{plural}``."""
+"""Built-in kinds: list, detail, YAML, events and the live list under ``/api/clusters/{cluster}/{plural}``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 
 from periscope_core.domain.errors import InvalidRequest
 from periscope_core.domain.identity import Impersonation
 from periscope_core.services.browse import BrowseService
 from periscope_core.services.projections import ListPage
+from periscope_entrypoints.http.controllers.watch import watch_kind
 from periscope_entrypoints.http.params import (
     CallerDep,
     Continue,
@@ -102,20 +103,31 @@ class ResourcesController(Controller):
 
     @get("/{plural:str}/{name:str}", operation_id="getClusterResource")
     async def get_cluster_resource(
-        self, services: ServicesDep, caller: CallerDep, cluster: PathStr, plural: PathStr, name: PathStr
-    ) -> Response[dict[str, Any]]:
-        """One cluster-scoped object, without managedFields.
+        self, services: ServicesDep, caller: CallerDep, request: Request[Any, Any, Any], cluster: PathStr,
+        plural: PathStr, name: PathStr, namespace: Namespace = None,
+    ) -> Response[Any]:
+        """One cluster-scoped object, without managedFields; or, named ``watch``, the kind's live list.
+
+        ``/{plural}/watch`` streams Server-Sent Events: ``snapshot`` (id = the list's
+        resourceVersion, the list endpoint's rows), ``added``, ``modified``, ``deleted``,
+        ``relist``, ``backpressure``, ``server_shutdown``, ``auth_expired``, ``error``, and a
+        ``: ping`` comment while idle. ``Last-Event-ID`` resumes without a snapshot. A kind
+        that is not streamed is a 404, the per-user cap a 429.
 
         Args:
             services: The application services.
             caller: Who is asking.
+            request: The request (a watch's ``Last-Event-ID``).
             cluster: Registry name of the cluster.
-            plural: A cluster-scoped kind's plural.
-            name: The object's name.
+            plural: A cluster-scoped kind's plural (any streamed kind's, for ``watch``).
+            name: The object's name, or ``watch``.
+            namespace: For ``watch`` on a namespaced kind: only this namespace.
 
         Returns:
-            The object.
+            The object, or ``text/event-stream``.
         """
+        if name == "watch":
+            return await watch_kind(services, caller, request, cluster, plural, namespace or None)
         return await _Target(services.browse, caller.as_, cluster, plural, None, name).detail()
 
     @get("/{plural:str}/{name:str}/yaml", operation_id="getClusterResourceYaml", media_type=YAML)

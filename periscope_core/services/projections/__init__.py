@@ -46,6 +46,7 @@ __all__ = [
     "common",
     "event_time",
     "project_list",
+    "project_object",
 ]
 
 _PROJECTIONS: dict[str, Projection[Any]] = {**WORKLOAD_PROJECTIONS, **RESOURCE_PROJECTIONS}
@@ -54,3 +55,8 @@ _PROJECTIONS: dict[str, Projection[Any]] = {**WORKLOAD_PROJECTIONS, **RESOURCE_P
 def project_list(plural: str, body: bytes) -> ListPage:
     """One page of summary rows from a list body of the kind served under ``plural``."""
     return _PROJECTIONS.get(plural, GENERIC).page(body)
+
+
+def project_object(plural: str, obj: dict[str, Any]) -> Summary:
+    """The summary row of one object of the kind served under ``plural``: the row ``project_list`` gives it."""
+    return _PROJECTIONS.get(plural, GENERIC).row(obj)

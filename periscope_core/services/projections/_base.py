@@ -38,6 +38,7 @@ class _ListMeta(msgspec.Struct, rename="camel"):
 
 
 W = TypeVar("W", bound=WireObject)
+_encoder = msgspec.json.Encoder()
 
 
 class _WireList(msgspec.Struct, Generic[W]):
@@ -73,6 +74,7 @@ class Projection(Generic[W]):
 
     def __init__(self, wire: type[W], row: Callable[[W], Summary]) -> None:
         self._decoder = msgspec.json.Decoder(_WireList[wire])  # type: ignore[valid-type]
+        self._one = msgspec.json.Decoder(wire)
         self._row = row
 
     def page(self, body: bytes) -> ListPage:
@@ -82,6 +84,12 @@ class Projection(Generic[W]):
             continue_=decoded.metadata.continue_,
             resource_version=decoded.metadata.resource_version,
         )
+
+    def row(self, obj: dict[str, Any]) -> Summary:
+        """The row of one decoded object (a watch event's)."""
+        # A JSON round trip rather than msgspec.convert: the wire shapes read some
+        # fields as msgspec.Raw, which only a decoder can fill.
+        return self._row(self._one.decode(_encoder.encode(obj)))
 
 
 def _generic(obj: WireObject) -> Summary:

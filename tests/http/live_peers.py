@@ -1,0 +1,151 @@
+"""What the live-stream tests share: a console of their own, an SSE reader over HTTP, kubectl.
+
+The console runs the real app on uvicorn over the session's sandbox fleet (its
+registry and kubeconfig), with the settings a test needs and its audit events kept
+in memory. Streams are read with httpx, decoded by the project's own SSE decoder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import msgspec
+from anyio.from_thread import start_blocking_portal
+
+from periscope_core.protocols.sse import ServerSentEvent, SSEDecoder
+from periscope_core.services.audit import AuditPipeline
+from periscope_core.testing.audit import MemoryAuditSink
+from periscope_entrypoints.bootstrap import Services, Settings, bootstrap
+from periscope_entrypoints.http.server import HttpServer
+
+KUBECTL = Path("/usr/bin/kubectl")
+CLUSTER = "prod"
+
+
+@dataclasses.dataclass
+class LiveConsole:
+    url: str
+    services: Services
+    audit: MemoryAuditSink
+    kubeconfig: Path
+    workdir: Path
+    stop: Callable[[], None]
+    """Stop the server (blocks until it has shut down); idempotent."""
+
+    async def kubectl(self, *args: str, stdin: str = "") -> str:
+        """Run kubectl against the fleet's ``prod`` cluster as its admin; stdout."""
+        result = await anyio.run_process(
+            [str(KUBECTL), "--kubeconfig", str(self.kubeconfig), "--context", CLUSTER,
+             "--cache-dir", str(self.workdir / "kube-cache"), *args],
+            input=stdin.encode(), check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr.decode()
+        return result.stdout.decode()
+
+
+@contextmanager
+def live_console(session_console: Any, workdir: Path, **settings: Any) -> Iterator[LiveConsole]:
+    """A console over the session console's fleet with ``settings`` (Settings fields)."""
+    full = Settings(clusters_file=str(session_console.workdir / "clusters.yaml"), data_dir=str(workdir), **settings)
+    with start_blocking_portal() as portal:
+        sink = MemoryAuditSink()
+        audit = AuditPipeline([sink])
+        services = dataclasses.replace(portal.call(bootstrap, full), audit=audit)
+        server = HttpServer(services, host="127.0.0.1", port=0)
+        future, url = portal.start_task(server.serve)
+
+        def stop() -> None:
+            if not future.done():
+                server.stop()
+                future.result(timeout=20)
+
+        try:
+            yield LiveConsole(url=url, services=services, audit=sink, kubeconfig=session_console.workdir / "kubeconfig",
+                              workdir=workdir, stop=stop)  # fmt: skip
+        finally:
+            stop()
+            portal.call(services.aclose)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0, step: float = 0.05) -> None:
+    """Poll ``check`` until it holds (for state only visible by asking again)."""
+    for _ in range(int(timeout / step)):
+        if await check():
+            return
+        await anyio.sleep(step)
+    raise AssertionError(f"not true within {timeout} s")
+
+
+def kubectl_available() -> bool:
+    return KUBECTL.exists() and os.access(KUBECTL, os.X_OK)
+
+
+class SseReader:
+    """One streamed response, read in the background: its events with arrival times, and the raw bytes."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.events: list[ServerSentEvent] = []
+        self.arrived: list[float] = []
+        self.raw = bytearray()
+        self.finished = False
+        self._changed = anyio.Event()
+
+    async def run(self) -> None:
+        decoder = SSEDecoder(max_event_bytes=64 << 20)
+        try:
+            async for chunk in self.response.aiter_raw():
+                self.raw += chunk
+                decoder.receive_data(chunk)
+                now = anyio.current_time()
+                for event in decoder.events():
+                    self.events.append(event)
+                    self.arrived.append(now)
+                self._poke()
+        except httpx.ReadError:
+            pass  # closed by the test while reading
+        finally:
+            self.finished = True
+            self._poke()
+
+    def _poke(self) -> None:
+        self._changed.set()
+        self._changed = anyio.Event()
+
+    def names(self) -> list[str]:
+        return [e.event for e in self.events]
+
+    def data(self, index: int) -> Any:
+        return msgspec.json.decode(self.events[index].data)
+
+    def last(self, name: str) -> Any:
+        """The data of the last event called ``name``."""
+        return self.data(len(self.names()) - 1 - self.names()[::-1].index(name))
+
+    async def wait_for(self, check: Callable[[SseReader], bool], timeout: float = 3.0) -> None:
+        with anyio.fail_after(timeout):
+            while not check(self):
+                await self._changed.wait()
+
+    async def wait_event(self, name: str, timeout: float = 3.0) -> int:
+        """The index of the first event called ``name``, once it has arrived."""
+        await self.wait_for(lambda r: name in r.names(), timeout)
+        return self.names().index(name)
+
+
+@asynccontextmanager
+async def sse(client: httpx.AsyncClient, path: str, **kwargs: Any) -> AsyncIterator[SseReader]:
+    """GET ``path`` as a stream; the reader runs until the block ends (the response is then closed)."""
+    async with client.stream("GET", path, **kwargs) as response, anyio.create_task_group() as tg:
+        assert response.status_code == 200, (await response.aread()).decode()
+        reader = SseReader(response)
+        tg.start_soon(reader.run)
+        yield reader
+        tg.cancel_scope.cancel()
