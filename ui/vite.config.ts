@@ -8,6 +8,7 @@ const apiTarget = process.env.PERISCOPE_API ?? "http://127.0.0.1:8080";
 export default defineConfig({
   base: "/",
   plugins: [react()],
+  worker: { format: "es" },
   build: {
     outDir: "dist",
     emptyOutDir: true,

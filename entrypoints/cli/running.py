@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -70,6 +71,31 @@ def _settings(args: argparse.Namespace) -> Settings:
     return msgspec.structs.replace(settings, **changes)
 
 
+# On the demo fleet the signed-in developer maps to the write tier, so the console shows
+# what a typical engineer sees: workloads editable, shells allowed, node and RBAC
+# changes refused with their reason. An operator's own auth file always wins.
+DEMO_AUTH = """\
+authorization:
+  mode: tier
+  groupTiers: {platform: write}
+  defaultTier: read
+  auditAdminGroups: [platform]
+dev: {subject: dev@local, email: dev@local, groups: [platform]}
+"""
+
+
+def _demo_settings(settings: Settings, files: Path, registry: Path) -> Settings:
+    """The embedded demo: its registry, the demo identity and an audit log, unless configured otherwise."""
+    changes: dict[str, Any] = {"clusters_file": str(registry)}
+    if not settings.auth_file:
+        auth = files / "auth.yaml"
+        auth.write_text(DEMO_AUTH, encoding="utf-8")
+        changes["auth_file"] = str(auth)
+    if "PERISCOPE_AUDIT_ENABLED" not in os.environ:
+        changes["audit"] = msgspec.structs.replace(settings.audit, enabled=True, db_path=str(files / "audit.db"))
+    return msgspec.structs.replace(settings, **changes)
+
+
 async def serve(args: argparse.Namespace) -> int:
     """Serve the console; without a registry, on an embedded sandbox fleet."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -81,7 +107,7 @@ async def serve(args: argparse.Namespace) -> int:
             await stack.enter_async_context(
                 _fleet(kubeconfig=kubeconfig, registry=registry, host="127.0.0.1", tls=True, churn=True)
             )
-            settings = msgspec.structs.replace(settings, clusters_file=str(registry))
+            settings = _demo_settings(settings, files, registry)
             print(f"sandbox fleet: kubeconfig {kubeconfig}, registry {registry}")
         services = await bootstrap(settings)
         stack.push_async_callback(services.aclose)

@@ -1,4 +1,5 @@
 import { createBrowserRouter, RouterProvider } from "react-router";
+import { AuditPage } from "./audit/AuditPage";
 import { AuthGate } from "./auth/AuthGate";
 import { UserContext } from "./auth/user";
 import { ClusterScope, useCluster } from "./layout/ClusterScope";
@@ -31,6 +32,7 @@ const router = createBrowserRouter([
       element: <Shell />,
       children: [
         { index: true, element: <FleetPage /> },
+        { path: "audit", element: <AuditPage /> },
         {
           path: "clusters/:cluster",
           element: <ClusterScope />,

@@ -5,6 +5,7 @@ import { ApiError } from "./api/client";
 import { App } from "./App";
 import { applyTheme } from "./ui/theme";
 import "./styles.css";
+import "./screens.css";
 
 applyTheme();
 

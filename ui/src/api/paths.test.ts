@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listUrl, objectUrl, watchUrl } from "./paths";
+import { actionUrl, execUrl, listUrl, objectUrl, openApiUrl, resourceUrl, watchUrl } from "./paths";
 
 const nodepools = { plural: "nodepools", crd: { group: "karpenter.sh", version: "v1" } };
 
@@ -25,5 +25,25 @@ describe("API paths", () => {
 
   it("builds the watch route", () => {
     expect(watchUrl("prod", { plural: "pods" }, "shop")).toBe("/api/clusters/prod/pods/watch?namespace=shop");
+  });
+
+  it("builds the editor's routes with core spelled out", () => {
+    const ref = { cluster: "prod", group: "", version: "v1", resource: "configmaps", namespace: "shop", name: "cfg" };
+    expect(resourceUrl(ref, "meta")).toBe("/api/clusters/prod/resources/core/v1/configmaps/shop/cfg/meta");
+    expect(resourceUrl({ ...ref, group: "apps", resource: "deployments" }, "", { dryRun: "true" })).toBe(
+      "/api/clusters/prod/resources/apps/v1/deployments/shop/cfg?dryRun=true",
+    );
+    expect(resourceUrl({ ...ref, resource: "nodes", namespace: "", name: "n1" }, "yaml")).toBe(
+      "/api/clusters/prod/resources/core/v1/nodes/n1/yaml",
+    );
+  });
+
+  it("builds action, exec and OpenAPI routes", () => {
+    expect(actionUrl("prod", "nodes", "", "n1", "cordon")).toBe("/api/clusters/prod/nodes/n1/cordon");
+    expect(actionUrl("prod", "deployments", "shop", "web", "scale")).toBe("/api/clusters/prod/deployments/shop/web/scale");
+    expect(execUrl("prod", "shop", "web-0", { container: "app", command: undefined }, true)).toBe(
+      "/api/clusters/prod/pods/shop/web-0/exec/check?container=app",
+    );
+    expect(openApiUrl("prod", "apis/apps/v1")).toBe("/api/clusters/prod/openapi/v3/apis/apps/v1");
   });
 });

@@ -68,6 +68,61 @@ export function objectUrl(
   return view ? `${path}/${view}` : path;
 }
 
+/** What the editing, action and log routes need to name one object. */
+export interface ObjectRef {
+  cluster: string;
+  group: string;
+  version: string;
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+export type ResourceView = "" | "meta" | "yaml";
+
+/** The editor's routes: `/resources/{group}/{version}/{resource}[/{ns}]/{name}[/meta|/yaml]` ("core" is the core group). */
+export function resourceUrl(ref: ObjectRef, view: ResourceView = "", query: Record<string, string | number | undefined> = {}): string {
+  let path = `/api/clusters/${enc(ref.cluster)}/resources/${enc(ref.group || "core")}/${enc(ref.version)}/${enc(ref.resource)}`;
+  if (ref.namespace) path += `/${enc(ref.namespace)}`;
+  path += `/${enc(ref.name)}`;
+  return (view ? `${path}/${view}` : path) + search(query);
+}
+
+/** Action routes use the console's plural: `/{plural}[/{ns}]/{name}/{action}`. */
+export function actionUrl(cluster: string, plural: string, namespace: string, name: string, action: string): string {
+  const ns = namespace ? `/${enc(namespace)}` : "";
+  return `/api/clusters/${enc(cluster)}/${enc(plural)}${ns}/${enc(name)}/${enc(action)}`;
+}
+
+export function secretKeyUrl(cluster: string, namespace: string, name: string, key: string): string {
+  return `/api/clusters/${enc(cluster)}/secrets/${enc(namespace)}/${enc(name)}/data/${enc(key)}`;
+}
+
+export function logsUrl(
+  cluster: string,
+  plural: string,
+  namespace: string,
+  name: string,
+  params: Record<string, string | number | undefined>,
+): string {
+  return `/api/clusters/${enc(cluster)}/${enc(plural)}/${enc(namespace)}/${enc(name)}/logs${search(params)}`;
+}
+
+export function execUrl(
+  cluster: string,
+  namespace: string,
+  pod: string,
+  params: Record<string, string | undefined>,
+  check = false,
+): string {
+  const tail = check ? "/exec/check" : "/exec";
+  return `/api/clusters/${enc(cluster)}/pods/${enc(namespace)}/${enc(pod)}${tail}${search(params)}`;
+}
+
+export function openApiUrl(cluster: string, path = ""): string {
+  return `/api/clusters/${enc(cluster)}/openapi/v3/${path.split("/").map(enc).join("/")}`;
+}
+
 export const API = {
   clusters: "/api/clusters",
   features: "/api/features",
@@ -76,5 +131,8 @@ export const API = {
   authConfig: "/api/auth/config",
   login: "/api/auth/login",
   logout: "/api/auth/logout",
+  logoutEverywhere: "/api/auth/logout/everywhere",
+  execSessions: "/api/exec/sessions",
   crds: (cluster: string) => `/api/clusters/${enc(cluster)}/crds`,
+  canI: (cluster: string) => `/api/clusters/${enc(cluster)}/can-i`,
 } as const;

@@ -75,11 +75,18 @@ export interface Whoami {
   mode?: string;
   authzMode?: string;
   tier?: string;
+  auditEnabled?: boolean;
+  /** "all" for audit admins, "self" for everyone else; absent with audit off. */
+  auditScope?: "self" | "all";
+  /** The session's absolute expiry (epoch seconds); 0 in dev mode. */
+  expiresAt?: number;
 }
 
 export interface AuthConfig {
   authMode: "oidc" | "dev";
   providerName?: string;
+  /** Dev mode: everybody is one fixed identity. */
+  devBanner?: boolean;
 }
 
 /** A Kubernetes object as the detail endpoint returns it. */
@@ -108,4 +115,56 @@ export interface OwnerReference {
   name: string;
   uid: string;
   controller?: boolean;
+}
+
+/** The classes of field managers the server sorts managedFields into (ADR 0007). */
+export type ManagerClass = "periscope" | "gitops" | "helm" | "human" | "controller" | "unknown";
+
+/** One difference of an apply against the live object; paths are spelled as the apiserver spells them. */
+export interface Change {
+  path: string;
+  op: "add" | "remove" | "change";
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A change touches fields a GitOps tool or Helm owns: they will put their value back. */
+export interface OwnershipWarning {
+  manager: string;
+  class: ManagerClass;
+  fields: string[];
+  message: string;
+}
+
+/** `PATCH .../resources/...` and the actions answer with this. */
+export interface ApplyResult {
+  object: KubeObject;
+  dryRun: boolean;
+  diff: Change[];
+  warnings: OwnershipWarning[];
+}
+
+/** One field of a 409 apply conflict. */
+export interface FieldConflict {
+  field: string;
+  manager: string;
+  class: ManagerClass;
+  message: string;
+}
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation?: string;
+  apiVersion?: string;
+  time?: string;
+  subresource?: string;
+  class: ManagerClass;
+  fields: string[];
+}
+
+/** `GET .../meta`: who owns what, for the editor's gutter and drift checks. */
+export interface ObjectMeta {
+  resourceVersion: string;
+  generation?: number;
+  managedFields: ManagedFieldsEntry[];
 }

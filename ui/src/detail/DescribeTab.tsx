@@ -1,3 +1,6 @@
+import type { ReactNode } from "react";
+import { useAccess } from "../access/useAccess";
+import { SecretValue } from "../actions/SecretValue";
 import { useObject } from "../api/queries";
 import type { KubeObject } from "../api/types";
 import { formatAge, formatTimestamp } from "../ui/format";
@@ -35,7 +38,7 @@ export function DescribeTab({ cluster, spec, selection }: ObjectTarget) {
       <KeyValues title="Annotations" values={obj.metadata.annotations} />
       <Containers object={obj} />
       <Conditions object={obj} now={now} />
-      <DataKeys object={obj} />
+      <DataKeys object={obj} cluster={cluster} />
       {rest.spec !== undefined && <TreeSection title="Spec" value={rest.spec} />}
       {rest.status !== undefined && <TreeSection title="Status" value={rest.status} />}
     </div>
@@ -159,20 +162,56 @@ function Conditions({ object, now }: { object: KubeObject; now: number }) {
   );
 }
 
-/** Config map values are shown; secret keys only (the server never sends secret values here). */
-function DataKeys({ object }: { object: KubeObject }) {
+/** Config map values are shown; a Secret's are revealed one key at a time (the server never sends them here). */
+function DataKeys({ object, cluster }: { object: KubeObject; cluster: string }) {
+  // A Secret comes with its keys and sizes only (`keys`), never its data.
+  if (object.kind === "Secret") {
+    const keys = Array.isArray(object.keys) ? (object.keys as SecretKey[]) : [];
+    return keys.length > 0 ? <SecretKeys object={object} cluster={cluster} keys={keys} /> : null;
+  }
   const data = object.data as Record<string, string> | undefined;
   if (!data || typeof data !== "object") return null;
-  const secret = object.kind === "Secret";
   return (
     <section>
       <h3 className="section-title">Data</h3>
       <dl className="facts facts-wide">
         {Object.entries(data).map(([key, value]) => (
-          <KeyValue key={key} name={key} value={secret ? "••••••" : String(value)} />
+          <KeyValue key={key} name={key} value={String(value)} />
         ))}
       </dl>
     </section>
+  );
+}
+
+interface SecretKey {
+  name: string;
+  size: number;
+}
+
+function SecretKeys({ object, cluster, keys }: { object: KubeObject; cluster: string; keys: SecretKey[] }) {
+  const namespace = object.metadata.namespace ?? "";
+  const name = object.metadata.name;
+  const [gate] = useAccess(cluster, [{ verb: "get", group: "", resource: "secrets", namespace, name }]);
+  return (
+    <section>
+      <h3 className="section-title">Data</h3>
+      <dl className="facts facts-wide">
+        {keys.map((key) => (
+          <KeyValueNode key={key.name} name={key.name}>
+            {gate && <SecretValue cluster={cluster} namespace={namespace} name={name} dataKey={key.name} size={key.size} gate={gate} />}
+          </KeyValueNode>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+function KeyValueNode({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <>
+      <dt className="mono">{name}</dt>
+      <dd>{children}</dd>
+    </>
   );
 }
 

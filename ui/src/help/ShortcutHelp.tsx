@@ -11,6 +11,8 @@ const SHORTCUTS: [string, string][] = [
   ["k / ↑", "Previous row"],
   ["Enter", "Open the row under the cursor"],
   ["1 2 3 4", "Describe, YAML, Events, Related"],
+  ["5 6", "Logs (pods and workloads) and the YAML editor"],
+  [`${MOD} S`, "In the editor: review changes (server dry run)"],
   ["Esc", "Close the detail pane or dialog"],
 ];
 

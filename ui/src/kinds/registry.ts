@@ -10,8 +10,11 @@ export interface KindDef {
   title: string;
   section: Section;
   namespaced: boolean;
-  /** Kubernetes API group ("" for core), for owner-reference links. */
+  /** Kubernetes API group ("" for core), for owner-reference links, edits and access checks. */
   group: string;
+  version: string;
+  /** The Kubernetes resource name (the console's plural is shorter for a few kinds). */
+  resource: string;
   /** Polling period (seconds) when no live stream is available. */
   pollSeconds: number;
 }
@@ -28,8 +31,12 @@ function k(
   group: string,
   pollSeconds = 30,
 ): KindDef {
-  return { plural, kind, title, section, namespaced, group, pollSeconds };
+  const version = group === "autoscaling" ? "v2" : "v1";
+  const resource = RESOURCE_NAMES[plural] ?? plural;
+  return { plural, kind, title, section, namespaced, group, version, resource, pollSeconds };
 }
+
+const RESOURCE_NAMES: Record<string, string> = { pvcs: "persistentvolumeclaims", pvs: "persistentvolumes" };
 
 // Fast-moving kinds poll every 15 s, slow ones every 60 s, as the original console did.
 export const KINDS: readonly KindDef[] = [

@@ -1,4 +1,4 @@
-import { Link, useLocation } from "react-router";
+import { Link, NavLink, useLocation } from "react-router";
 import { useClusters } from "../api/queries";
 import { clusterPath } from "../state/url";
 import { Icon } from "../ui/Icon";
@@ -22,7 +22,7 @@ export function ClusterRail({ current }: { current: string | undefined }) {
   const { pathname } = useLocation();
   return (
     <nav className="rail" aria-label="Clusters">
-      <Link to="/" className={`rail-item${current ? "" : " active"}`} title="Fleet" aria-label="Fleet">
+      <Link to="/" className={`rail-item${current || pathname !== "/" ? "" : " active"}`} title="Fleet" aria-label="Fleet">
         <Icon name="grid" size={18} />
       </Link>
       <div className="rail-sep" />
@@ -37,6 +37,11 @@ export function ClusterRail({ current }: { current: string | undefined }) {
           {initials(cluster.name)}
         </Link>
       ))}
+      <div className="rail-end">
+        <NavLink to="/audit" className={({ isActive }) => `rail-item rail-tool${isActive ? " active" : ""}`} title="Audit log" aria-label="Audit log">
+          <Icon name="shield" size={17} />
+        </NavLink>
+      </div>
     </nav>
   );
 }

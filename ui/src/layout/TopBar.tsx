@@ -11,7 +11,7 @@ function Crumbs({ cluster }: { cluster: string | undefined }) {
   const { pathname } = useLocation();
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const page = parts[2] === "customresources" ? parts[5] : parts[2];
-  const title = page ? (kindByPlural(page)?.title ?? page) : undefined;
+  const title = parts[0] === "audit" ? "Audit log" : page ? (kindByPlural(page)?.title ?? page) : undefined;
   return (
     <nav className="crumbs" aria-label="Breadcrumb">
       <Link to="/">Fleet</Link>
@@ -21,7 +21,7 @@ function Crumbs({ cluster }: { cluster: string | undefined }) {
           <Link to={clusterPath(cluster)}>{cluster}</Link>
         </>
       )}
-      {cluster && title && (
+      {title && (
         <>
           <Icon name="chevron" size={12} />
           <span>{title === "crds" ? "Custom resources" : title}</span>

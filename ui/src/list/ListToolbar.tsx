@@ -1,4 +1,4 @@
-import type { RefObject } from "react";
+import { useEffect, useState, type RefObject } from "react";
 import type { LiveList } from "../stream/useLiveList";
 import { Icon } from "../ui/Icon";
 import { NamespacePicker } from "./NamespacePicker";
@@ -21,6 +21,12 @@ interface Props {
 /** Title and counts, namespace, filter, stream health and refresh. */
 export function ListToolbar({ cluster, spec, namespace, filter, shown, live, filterInput, onNamespace, onFilter }: Props) {
   const total = live.rows.length;
+  // The field owns its text while it has focus: the URL follows it, lagging a render behind, so driving
+  // the field from the URL would drop keys typed in between. A link or Back changes it when unfocused.
+  const [text, setText] = useState(filter);
+  useEffect(() => {
+    if (document.activeElement !== filterInput.current) setText(filter);
+  }, [filter, filterInput]);
   const staleError = live.error instanceof Error && total > 0 ? live.error : null;
   return (
     <div className="toolbar">
@@ -39,8 +45,11 @@ export function ListToolbar({ cluster, spec, namespace, filter, shown, live, fil
           placeholder="Filter: name, namespace or label=value"
           title="Filter (/)"
           aria-label="Filter"
-          value={filter}
-          onChange={(event) => onFilter(event.target.value)}
+          value={text}
+          onChange={(event) => {
+            setText(event.target.value);
+            onFilter(event.target.value);
+          }}
           onKeyDown={(event) => {
             if (event.key === "Escape") event.currentTarget.blur();
           }}

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 import type { Row } from "../api/types";
-import { DetailPane } from "../detail/DetailPane";
+import { DetailPane, WIDE_TABS } from "../detail/DetailPane";
 import { listSearch, parseListState, type ListUrlState } from "../state/url";
 import { useLiveList } from "../stream/useLiveList";
 import { filterRows, nextSort, sortRows } from "../table/logic";
@@ -99,8 +99,10 @@ export function ResourceList({ cluster, spec }: { cluster: string; spec: ListSpe
     );
   }
 
+  const selectedRow = selectedKey ? live.rows.find((r) => keyOf(r) === selectedKey) : undefined;
+  const wide = state.selection !== null && WIDE_TABS.includes(state.tab);
   return (
-    <div className={`list-page${state.selection ? " with-detail" : ""}`}>
+    <div className={`list-page${state.selection ? " with-detail" : ""}${wide ? " wide-detail" : ""}`}>
       <ListToolbar
         cluster={cluster}
         spec={spec}
@@ -120,6 +122,7 @@ export function ResourceList({ cluster, spec }: { cluster: string; spec: ListSpe
             spec={spec}
             selection={state.selection}
             tab={state.tab}
+            liveVersion={selectedRow?.resourceVersion}
             onTab={(tab) => update({ tab })}
             onClose={() => update({ selection: null })}
           />

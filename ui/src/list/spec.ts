@@ -6,8 +6,16 @@ import { ageColumn, nameColumn, namespaceColumn, printerColumns } from "../kinds
 import { defaultSort, kindColumns, type KindDef } from "../kinds/registry";
 import type { Column, SortSpec } from "../table/logic";
 
+/** Where the object lives in the Kubernetes API, for edits and access checks. */
+export interface Gvr {
+  group: string;
+  version: string;
+  resource: string;
+}
+
 export interface ListSpec {
   source: Source;
+  gvr: Gvr;
   kind: string;
   title: string;
   namespaced: boolean;
@@ -21,6 +29,7 @@ export interface ListSpec {
 export function kindSpec(def: KindDef, watchStreams: readonly string[]): ListSpec {
   return {
     source: { plural: def.plural },
+    gvr: { group: def.group, version: def.version, resource: def.resource },
     kind: def.kind,
     title: def.title,
     namespaced: def.namespaced,
@@ -36,6 +45,7 @@ export function crdSpec(crd: CrdInfo, version: string): ListSpec {
   const declared = crd.versions.find((v) => v.name === version)?.printerColumns ?? [];
   return {
     source: { plural: crd.plural, crd: { group: crd.group, version } },
+    gvr: { group: crd.group, version, resource: crd.plural },
     kind: crd.kind,
     title: crd.kind,
     namespaced,

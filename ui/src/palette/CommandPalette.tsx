@@ -60,6 +60,7 @@ export function CommandPalette({ cluster, onClose, onToggleTheme, onHelp }: Prop
   };
   const commands: Entry[] = [
     { id: "fleet", label: "Fleet", hint: "page", run: go("/") },
+    { id: "audit", label: "Audit log", hint: "page", run: go("/audit") },
     ...(clusters.data ?? []).map((c) => ({ id: `cluster:${c.name}`, label: `Cluster ${c.name}`, hint: c.environment ?? "cluster", run: go(clusterPath(c.name)) })),
     ...(cluster
       ? [

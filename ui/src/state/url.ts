@@ -4,7 +4,7 @@
 import type { Source } from "../api/paths";
 import type { SortSpec } from "../table/logic";
 
-export const TABS = ["describe", "yaml", "events", "related"] as const;
+export const TABS = ["describe", "yaml", "events", "related", "logs", "edit"] as const;
 export type Tab = (typeof TABS)[number];
 
 export interface Selection {
