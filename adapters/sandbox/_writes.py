@@ -8,6 +8,7 @@ for every manager-attributed write, and the four PATCH formats.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any
 
@@ -119,6 +120,8 @@ class Writer:
         elif (rt.group, rt.plural) == CRD:
             _validate_crd(obj)
             self._establish(obj)
+        elif (rt.group, rt.plural) == ("", "secrets"):
+            _fold_string_data(obj)
 
     def _establish(self, crd: Obj) -> None:
         """Gives a new CRD the status the apiextensions controllers would: served at once."""
@@ -160,6 +163,8 @@ class Writer:
             obj = _split_status(current, obj, subresource)
         if (rt.group, rt.plural) == CRD and subresource != "status":
             _validate_crd(obj)
+        if (rt.group, rt.plural) == ("", "secrets"):
+            _fold_string_data(obj)
         if not managed:
             obj = self._managed(rt, current, obj, manager, subresource)
         return self._store.update(rt.group, rt.plural, obj, dry_run=dry_run)
@@ -247,6 +252,14 @@ class Writer:
         precondition = meta.get("resourceVersion") or current["metadata"]["resourceVersion"]
         result["metadata"]["resourceVersion"] = precondition
         return self.update(rt, result, subresource=subresource, dry_run=dry_run, managed=True), False
+
+
+def _fold_string_data(secret: Obj) -> None:
+    """``stringData`` is write-only: the apiserver merges it into ``data`` (base64), winning on clashes."""
+    string_data = secret.pop("stringData", None)
+    if string_data:
+        encoded = {k: base64.b64encode(str(v).encode()).decode() for k, v in string_data.items()}
+        secret["data"] = {**(secret.get("data") or {}), **encoded}
 
 
 def _validate_crd(crd: Obj) -> None:

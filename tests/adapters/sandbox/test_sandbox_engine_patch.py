@@ -130,3 +130,15 @@ async def test_an_unchanged_configmap_put_keeps_its_version(api: ApiServer, clie
     stored = api.create_object(configmap("cfg", k="v"))
     again = await client.put(CM, json.loads(json.dumps(stored)))
     assert again.json["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+
+
+async def test_secret_string_data_is_folded_into_data_on_every_write(client: Client) -> None:
+    secrets = "/api/v1/namespaces/default/secrets"
+    created = await client.post(secrets, {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+                                          "data": {"user": "YWRh"}, "stringData": {"password": "s3cret"}})
+    assert created.status == 201
+    assert created.json["data"] == {"user": "YWRh", "password": "czNjcmV0"}
+    assert "stringData" not in created.json
+    patched = await client.patch(f"{secrets}/db", {"stringData": {"user": "bob"}}, MERGE)
+    assert patched.json["data"] == {"user": "Ym9i", "password": "czNjcmV0"}
+    assert "stringData" not in (await client.get(f"{secrets}/db")).json
