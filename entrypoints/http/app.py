@@ -51,7 +51,10 @@ def create_app(services: Services) -> Litestar:
         exception_handlers={
             **EXCEPTION_HANDLERS, NotFoundException: spa_not_found_handler(locate_ui(services.settings.ui_dir)),
         },
-        before_send=[edge_headers(services.identity.config.session)],
+        before_send=[edge_headers(
+            services.identity.config.session,
+            identity_provider=services.identity.config.oidc.issuer if services.identity.mode == "oidc" else "",
+        )],
         openapi_config=OpenAPIConfig(
             title="Periscope",
             version=services.settings.version,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
@@ -27,9 +28,10 @@ __all__ = ["HSTS", "SECURITY_HEADERS", "edge_headers", "request_id", "request_id
 
 # The editor (Monaco) and the terminal (xterm.js) set styles from script, so styles, and only styles,
 # may be inline; scripts and workers stay same-origin files.
+_CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; worker-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("content-security-policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; worker-src 'self'; "
-     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+    ("content-security-policy", _CSP),
     ("x-content-type-options", "nosniff"),
     ("referrer-policy", "no-referrer"),
     ("x-frame-options", "DENY"),
@@ -49,19 +51,31 @@ def request_id(scope: Scope) -> str:
     return str(state["request_id"])
 
 
-def edge_headers(session: SessionConfig) -> BeforeMessageSendHookHandler:
-    """The hook adding the edge headers; ``session`` says which proxies to believe about TLS."""
+def edge_headers(session: SessionConfig, *, identity_provider: str = "") -> BeforeMessageSendHookHandler:
+    """The hook adding the edge headers; ``session`` says which proxies to believe about TLS.
+
+    ``identity_provider`` is the issuer URL: sign-out everywhere is a form post whose
+    redirect ends at the provider, and browsers hold form redirects to ``form-action``.
+    """
+    fixed = SECURITY_HEADERS
+    if origin := _origin(identity_provider):
+        fixed = (("content-security-policy", f"{_CSP} {origin}"), *SECURITY_HEADERS[1:])
 
     async def add_edge_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         headers = MutableScopeHeaders.from_message(message)
-        for name, value in (*SECURITY_HEADERS, *((HSTS,) if is_secure(scope, session) else ())):
+        for name, value in (*fixed, *((HSTS,) if is_secure(scope, session) else ())):
             if name not in headers:
                 headers[name] = value
         headers["x-request-id"] = request_id(scope)
 
     return add_edge_headers
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
