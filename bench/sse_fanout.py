@@ -6,7 +6,7 @@ socket). Every figure is also measured for a single subscriber in the same run, 
 the ratios cancel out the machine's speed.
 
     .venv/bin/python bench/sse_fanout.py [--subscribers 1000] [--rate 200] [--seconds 4] [--rounds 3] [--json]
-        [--wake-budget 20000] [--http]
+        [--wake-budget 5000] [--http]
 
 ``--http`` runs the same phases through the real app on uvicorn with socket clients
 (``sse_fanout_http.py``).
