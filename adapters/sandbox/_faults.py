@@ -1,4 +1,4 @@
-"""Fault injection for tests: slow answers, failing answers, dropped watches, lost history.
+"""Fault injection for tests: slow answers, failing answers, refused upgrades, dropped watches, lost history.
 
 Rules match a regular expression (`re.search`) against the request path followed by its
 query string when there is one (`/api/v1/pods?watch=true`), so a test can aim at one
@@ -8,7 +8,7 @@ resource, one verb or one object.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
@@ -38,6 +38,7 @@ class Faults:
         self._expire_history = expire_history
         self._delays: list[tuple[re.Pattern[str], float]] = []
         self._failures: list[_Failure] = []
+        self._refusals: dict[str, int] = {}
 
     def delay(self, path_regex: str, seconds: float) -> None:
         """Every matching request waits `seconds` before it is handled."""
@@ -46,6 +47,18 @@ class Faults:
     def fail(self, path_regex: str, status: int = 500, times: int = 1) -> None:
         """The next `times` matching requests get a `status` Status instead of an answer."""
         self._failures.append(_Failure(re.compile(path_regex), status, times))
+
+    def refuse_subprotocol(self, subprotocol: str, times: int = 1) -> None:
+        """The next `times` exec upgrades offering `subprotocol` fail with 400, as behind a proxy that breaks it."""
+        self._refusals[subprotocol] = times
+
+    def refused_subprotocol(self, offered: Sequence[str]) -> str | None:
+        """The armed subprotocol among `offered`, counting the refusal; None to let the upgrade proceed."""
+        for subprotocol in offered:
+            if self._refusals.get(subprotocol, 0) > 0:
+                self._refusals[subprotocol] -= 1
+                return subprotocol
+        return None
 
     def drop_watches(self) -> None:
         """Ends every open watch stream now; clients must re-watch from their last resourceVersion."""
@@ -58,6 +71,7 @@ class Faults:
     def clear(self) -> None:
         self._delays.clear()
         self._failures.clear()
+        self._refusals.clear()
 
     async def intercept(self, target: str) -> ApiError | None:
         """Applies the armed delays to a request; returns the failure to answer with, if any."""

@@ -236,6 +236,9 @@ class SandboxServer:
             return _json(400, status(400, message))
         header = request.headers.get("Sec-WebSocket-Protocol", "")
         offered = [p.strip() for p in header.split(",") if p.strip()]
+        refused = self.api.faults.refused_subprotocol(offered)
+        if refused is not None:
+            return _json(400, status(400, f"unable to upgrade: {refused} is refused (injected fault)"))
         chosen = negotiate_subprotocol(offered)
         if chosen is None:
             message = f"unable to upgrade: none of the subprotocols {offered} is one of {list(SUBPROTOCOLS)}"

@@ -4,10 +4,11 @@ uvicorn is driven programmatically so that one process can also host the sandbox
 fleet; its own signal handling is turned off because the caller owns SIGINT and
 SIGTERM (uvicorn would otherwise re-raise them after shutting down).
 
-The live services (watch hub, logs, the audit pipeline and its database's
-maintenance) run for as long as the server does. When a shutdown begins, their
-streams are ended first: every client gets ``server_shutdown`` and the hub waits a
-bounded time for them to read it. Only then does uvicorn wait for open connections,
+The live services (watch hub, logs, exec sessions, the audit pipeline and its
+database's maintenance) run for as long as the server does. When a shutdown begins,
+their streams are ended first: every client gets ``server_shutdown`` and the hub waits a
+bounded time for them to read it; every exec session is force-closed and writes its
+``exec_close`` row. Only then does uvicorn wait for open connections,
 which by that time have finished, instead of holding the shutdown until its
 graceful timeout. Once uvicorn has stopped, the
 audit pipeline is drained, so what the last requests audited reaches every sink.
@@ -65,7 +66,7 @@ class HttpServer:
         bound_port = self._socket.getsockname()[1]
         self._host = host
         self._identity = services.identity
-        self._hub, self._logs = services.watch_hub, services.logs
+        self._hub, self._logs, self._exec = services.watch_hub, services.logs, services.exec_sessions
         self._audit, self._audit_storage = services.audit, services.audit_storage
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
         config = uvicorn.Config(
@@ -115,6 +116,7 @@ class HttpServer:
     async def _end_streams(self) -> None:
         await self._logs.aclose()
         await self._hub.aclose()
+        await self._exec.aclose()
 
     async def _report_started(self, task_status: TaskStatus[str]) -> None:
         await self._server.listening.wait()

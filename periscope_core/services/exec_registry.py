@@ -14,6 +14,8 @@ from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
+import anyio
+
 from periscope_core.domain.exec import (
     ClosedBy,
     ClusterCapReached,
@@ -88,6 +90,7 @@ class SessionRegistry:
 
     def __init__(self) -> None:
         self._sessions: dict[str, LiveSession] = {}
+        self._emptied: anyio.Event | None = None
 
     def reserve(
         self, principal: Principal, target: ExecTarget, policy: ExecPolicy, *, started_at: datetime
@@ -120,6 +123,18 @@ class SessionRegistry:
 
     def release(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
+        if not self._sessions and self._emptied is not None:
+            self._emptied.set()
+
+    async def wait_empty(self) -> None:
+        """Return once every slot has been released."""
+        while self._sessions:
+            if self._emptied is None or self._emptied.is_set():
+                self._emptied = anyio.Event()  # made here: the registry may be built outside the event loop
+            await self._emptied.wait()
+
+    def live(self) -> list[LiveSession]:
+        return list(self._sessions.values())
 
     def get(self, session_id: str) -> LiveSession | None:
         return self._sessions.get(session_id)

@@ -26,6 +26,7 @@ from periscope_core.services.exec_upstream import Lost, UpstreamProcess
 __all__ = ["Relay", "last_words"]
 
 _STDIN_CHUNK = 32 << 10  # apiservers cap WebSocket messages; a large paste goes in slices
+_OUTPUT_BATCH = 256 << 10  # bytes of read-ahead output joined into one browser frame
 _GOODBYE_TIMEOUT = 2.0  # seconds for the last control frames to a browser that may be gone
 _NORMAL_CLOSURE = 1000
 
@@ -109,7 +110,9 @@ class Relay:
         try:
             while (event := await self.process.next_event()) is not None:
                 if isinstance(event, Stdout | Stderr):
-                    await self._output(event.data)
+                    # A burst read ahead goes to the browser as one frame: each frame costs more than its bytes.
+                    queued = self.process.queued_output(_OUTPUT_BATCH)
+                    await self._output(b"".join((event.data, *queued)) if queued else event.data)
                 elif isinstance(event, Exited):
                     self.exit_code = event.code
                     self.close("container_exit")

@@ -47,6 +47,7 @@ _log = logging.getLogger("periscope.exec")
 
 _SSAR = GroupVersionResource("authorization.k8s.io", "v1", "selfsubjectaccessreviews")
 _PROBE_TIMEOUT = 10.0
+_SHUTDOWN_GRACE = 5.0  # seconds for the sessions to say goodbye and audit before the server stops anyway
 
 
 class ClusterClients(Protocol):
@@ -159,6 +160,18 @@ class ExecSessions:
         session.request_close("forced_close")
         self._audit.forced(principal, session, request_id=request_id)
         return summary
+
+    async def aclose(self, *, grace: float = _SHUTDOWN_GRACE) -> None:
+        """Server shutdown: force-close every session and wait until each has ended (``grace`` seconds at most).
+
+        Each one tells its browser and writes its ``exec_close`` row, reason ``forced_close``.
+        """
+        live = self.registry.live()
+        _log.info("exec.shutdown sessions=%d", len(live))
+        for session in live:
+            session.request_close("forced_close")
+        with anyio.move_on_after(grace):
+            await self.registry.wait_empty()
 
     async def recording(self, principal: Principal, recording_id: str) -> bytes:
         """A session's asciicast, for its owner or an admin; raises SessionNotFound."""

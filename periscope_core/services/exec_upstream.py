@@ -85,7 +85,12 @@ class UpstreamProcess:
             try:
                 try:
                     async for event in self.stream.events():
-                        await self._send.send(event)
+                        # No checkpoint while there is room: messages that arrived together are
+                        # queued together, and the relay sends them on as one frame.
+                        try:
+                            self._send.send_nowait(event)
+                        except anyio.WouldBlock:
+                            await self._send.send(event)
                 except (PeriscopeError, ProtocolError) as exc:
                     await self._send.send(Lost(message=str(exc)))
             except anyio.BrokenResourceError:
@@ -106,6 +111,25 @@ class UpstreamProcess:
             return await self._receive.receive()
         except anyio.EndOfStream:
             return None
+
+    def queued_output(self, limit: int) -> list[bytes]:
+        """Output already read ahead, up to about ``limit`` bytes, without waiting; stops before any other event."""
+        chunks: list[bytes] = []
+        size = 0
+        while size < limit:
+            if self._pending:
+                event = self._pending.pop(0)
+            else:
+                try:
+                    event = self._receive.receive_nowait()
+                except (anyio.WouldBlock, anyio.EndOfStream):
+                    break
+            if not isinstance(event, Stdout | Stderr):
+                self._pending.insert(0, event)
+                break
+            chunks.append(event.data)
+            size += len(event.data)
+        return chunks
 
     async def started(self, window: float) -> bool:
         """Wait for the first sign of life; False when the command does not exist in the image."""

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import ssl
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +118,8 @@ def _registry(workdir: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def exec_console(console: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExecConsole]:
-    workdir = tmp_path_factory.mktemp("exec-console")
-    pods = _grant_and_find_pods(console.fleet)
+@contextmanager
+def _serving(console: Any, workdir: Path, pods: dict[str, str]) -> Iterator[tuple[ExecConsole, HttpServer]]:
     settings = Settings(
         clusters_file=str(_registry(console.workdir, workdir / "clusters.yaml")), data_dir=str(workdir),
         dev_principal=Principal(subject=f"{USER}@example.com"), dev_impersonation=Impersonation(user=USER),
@@ -136,10 +134,16 @@ def exec_console(console: Any, tmp_path_factory: pytest.TempPathFactory) -> Iter
         portal.start_task(audit.run)
         server = HttpServer(services, host="127.0.0.1", port=0)
         future, url = portal.start_task(server.serve)
-        yield ExecConsole(url=url, audit=sink, pods=pods)
+        yield ExecConsole(url=url, audit=sink, pods=pods), server
         server.stop()
         future.result(timeout=20)
         portal.call(services.aclose)
+
+
+@pytest.fixture(scope="module")
+def exec_console(console: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExecConsole]:
+    with _serving(console, tmp_path_factory.mktemp("exec-console"), _grant_and_find_pods(console.fleet)) as served:
+        yield served[0]
 
 
 class Shell:
@@ -392,3 +396,41 @@ async def test_an_oversized_frame_closes_the_socket_with_1009(shell: Any) -> Non
         await sh.ws.send(b"x" * (2 << 20))
         await sh.closed()
         assert sh.ws.close_code == 1009
+
+
+async def test_server_shutdown_force_closes_live_sessions(
+    console: Any, exec_console: ExecConsole, tmp_path: Path
+) -> None:
+    with _serving(console, tmp_path, exec_console.pods) as (own, server):
+        async with connect(own.ws_url("shell"), origin=own.origin, max_size=None) as ws:  # type: ignore[arg-type]
+            sh = Shell(ws)
+            await sh.output_has("# ")
+            server.stop()
+            assert await sh.closed() == {"type": "closed", "reason": "forced_close", "exitCode": None}
+            assert ws.close_code == 1000
+        ended = await own.audit.wait(lambda e: e.verb == "exec_close")
+        assert ended.extra["close_reason"] == "forced_close"
+
+
+async def test_v5_upgrade_failures_fall_back_to_v4_then_the_breaker_pins_it(
+    console: Any, exec_console: ExecConsole, tmp_path: Path
+) -> None:
+    faults = console.fleet.clusters["prod"].api.faults
+    faults.refuse_subprotocol("v5.channel.k8s.io", times=3)
+    transports: list[str] = []
+    try:
+        with _serving(console, tmp_path, exec_console.pods) as (own, _):
+            # A console of its own: its breaker starts closed and stays out of the other tests.
+            for _ in range(4):
+                url = own.ws_url("shell", command=_command("true"), tty="false")
+                async with connect(url, origin=own.origin, max_size=None) as ws:  # type: ignore[arg-type]
+                    sh = Shell(ws)
+                    assert (await sh.closed())["reason"] == "container_exit"
+                    transports.append(sh.of("hello")[0]["transport"])
+    finally:
+        faults.clear()
+    # Three refusals, each retried offering v4 alone; the fourth offers v4 only: had it
+    # offered v5, nothing was left to refuse it and it would have run on v5.
+    assert transports == ["ws_v4"] * 4
+    # The console has stopped, so its audit pipeline has been drained.
+    assert [e.extra["transport"] for e in own.audit.events if e.verb == "exec_close"] == ["ws_v4"] * 4

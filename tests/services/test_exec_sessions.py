@@ -420,6 +420,27 @@ async def test_force_close_by_an_admin(start: Callable[..., Any], sessions: Exec
     assert audit.last("exec_close").extra["close_reason"] == "forced_close"
 
 
+async def test_shutdown_force_closes_every_session_and_audits_each(
+    start: Callable[..., Any], sessions: ExecSessions, audit: AuditLog
+) -> None:
+    shells: list[Running] = [await start(), await start("paired")]
+    for shell in shells:
+        await shell.wait_output("# ")
+    await sessions.aclose()
+    assert sessions.sessions(ROOT) == []
+    for shell in shells:
+        assert shell.terminal.messages("closed") == [{"type": "closed", "reason": "forced_close", "exitCode": None}]
+        assert shell.terminal.close_code == 1000
+    closes = [e for e in audit.events if e.verb == "exec_close"]
+    assert sorted(e.extra["session_id"] for e in closes) == sorted(s.session.session_id for s in shells)
+    assert {e.extra["close_reason"] for e in closes} == {"forced_close"}
+
+
+async def test_shutdown_with_no_sessions_returns_at_once(sessions: ExecSessions) -> None:
+    with anyio.fail_after(0.5):
+        await sessions.aclose()
+
+
 async def test_sessions_are_recorded_without_keystrokes(
     make_sessions: Callable[..., ExecSessions], start: Callable[..., Any], recordings: MemoryRecordingStore,
     audit: AuditLog,
