@@ -1,13 +1,16 @@
 """The web console in a real browser: Debian's chromium, driven by Playwright, against ``periscope serve``.
 
 The suite (fixtures in ``conftest.py``) starts ``periscope serve`` on the embedded sandbox fleet and a free
-port, and saves screenshots of the main screens into ``docs/screenshots/``. Steps that need an endpoint
-the server does not have yet skip with the reason.
+port, and takes screenshots of the main screens: into ``docs/screenshots/`` (the README shows them) when
+``PERISCOPE_SCREENSHOTS=docs`` is set, else into a temporary folder so a test run leaves the checkout
+as it was. Steps that need an endpoint the server does not have yet skip with the reason.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("PERISCOPE_SCREENSHOTS") == "docs"
+    else Path(tempfile.gettempdir()) / "periscope-screenshots"
+)
 
 pytestmark = [pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
