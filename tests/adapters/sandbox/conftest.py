@@ -1,4 +1,8 @@
-"""The real Karpenter CRDs (shared fixtures) and a sandbox catalog that serves them."""
+"""The real Karpenter CRDs and a sandbox catalog that serves them.
+
+They come from the sandbox's package data, an unchanged copy of the shared fixtures,
+so the tests read exactly what the sandbox serves wherever the checkout sits.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
+import periscope_adapters.sandbox
 from periscope_adapters.sandbox._catalog import Catalog
 
-# shared/ sits beside the repository checkout, in development and in CI alike.
-CRD_DIR = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "crds"
+CRD_DIR = Path(periscope_adapters.sandbox.__file__).resolve().parent / "data" / "crds"
 
 
 @pytest.fixture(scope="session")
