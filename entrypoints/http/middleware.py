@@ -52,7 +52,7 @@ def request_id(scope: Scope) -> str:
 
 
 def edge_headers(session: SessionConfig, *, identity_provider: str = "") -> BeforeMessageSendHookHandler:
-    """The hook adding the edge headers; ``session`` says which proxies to believe about TLS.
+    """The before-send callback adding the edge headers; ``session`` says which proxies to believe about TLS.
 
     ``identity_provider`` is the issuer URL: sign-out everywhere is a form post whose
     redirect ends at the provider, and browsers hold form redirects to ``form-action``.
