@@ -16,12 +16,11 @@ from typing import Any
 
 import anyio
 import httpx
-import msgspec
 from anyio.from_thread import start_blocking_portal
 
-from periscope_core.protocols.sse import ServerSentEvent, SSEDecoder
 from periscope_core.services.audit import AuditPipeline
 from periscope_core.testing.audit import MemoryAuditSink
+from periscope_core.testing.sse import SseRecorder
 from periscope_entrypoints.bootstrap import Services, Settings, bootstrap
 from periscope_entrypoints.http.server import HttpServer
 
@@ -87,57 +86,12 @@ def kubectl_available() -> bool:
     return KUBECTL.exists() and os.access(KUBECTL, os.X_OK)
 
 
-class SseReader:
-    """One streamed response, read in the background: its events with arrival times, and the raw bytes."""
+class SseReader(SseRecorder):
+    """One streamed response, read in the background."""
 
     def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.aiter_raw(), timeout=3.0, ignore=(httpx.ReadError,))
         self.response = response
-        self.events: list[ServerSentEvent] = []
-        self.arrived: list[float] = []
-        self.raw = bytearray()
-        self.finished = False
-        self._changed = anyio.Event()
-
-    async def run(self) -> None:
-        decoder = SSEDecoder(max_event_bytes=64 << 20)
-        try:
-            async for chunk in self.response.aiter_raw():
-                self.raw += chunk
-                decoder.receive_data(chunk)
-                now = anyio.current_time()
-                for event in decoder.events():
-                    self.events.append(event)
-                    self.arrived.append(now)
-                self._poke()
-        except httpx.ReadError:
-            pass  # closed by the test while reading
-        finally:
-            self.finished = True
-            self._poke()
-
-    def _poke(self) -> None:
-        self._changed.set()
-        self._changed = anyio.Event()
-
-    def names(self) -> list[str]:
-        return [e.event for e in self.events]
-
-    def data(self, index: int) -> Any:
-        return msgspec.json.decode(self.events[index].data)
-
-    def last(self, name: str) -> Any:
-        """The data of the last event called ``name``."""
-        return self.data(len(self.names()) - 1 - self.names()[::-1].index(name))
-
-    async def wait_for(self, check: Callable[[SseReader], bool], timeout: float = 3.0) -> None:
-        with anyio.fail_after(timeout):
-            while not check(self):
-                await self._changed.wait()
-
-    async def wait_event(self, name: str, timeout: float = 3.0) -> int:
-        """The index of the first event called ``name``, once it has arrived."""
-        await self.wait_for(lambda r: name in r.names(), timeout)
-        return self.names().index(name)
 
 
 @asynccontextmanager

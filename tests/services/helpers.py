@@ -13,10 +13,10 @@ from periscope_adapters.sandbox import ADMIN_USER, ApiServer, InProcessTransport
 from periscope_adapters.sandbox._manifests import container, pod
 from periscope_core.domain.errors import ClusterNotFound
 from periscope_core.domain.identity import Impersonation
-from periscope_core.protocols.sse import ServerSentEvent, SSEDecoder
 from periscope_core.services.kube import KubeClient
 from periscope_core.services.watch_hub import HubSettings, WatchHub
 from periscope_core.services.watch_upstream import UpstreamSettings
+from periscope_core.testing.sse import SseRecorder
 
 TIER_READ = Impersonation(user="periscope-tier-read", groups=("periscope-tier:read",))
 """Tier mode: every member of the read tier is impersonated as this one identity."""
@@ -72,50 +72,12 @@ class Stream(Protocol):
     def close(self) -> None: ...
 
 
-class Reader:
+class Reader(SseRecorder):
     """Reads one stream (a watch subscription, a log) in the background, decoding what arrives."""
 
     def __init__(self, sub: Stream) -> None:
+        super().__init__(sub.frames())
         self.sub = sub
-        self.events: list[ServerSentEvent] = []
-        self.arrived: list[float] = []
-        self.raw = bytearray()
-        self.finished = False
-        self._changed = anyio.Event()
-
-    async def run(self) -> None:
-        decoder = SSEDecoder(max_event_bytes=64 << 20)
-        try:
-            async for chunk in self.sub.frames():
-                self.raw += chunk
-                decoder.receive_data(chunk)
-                now = anyio.current_time()
-                for event in decoder.events():
-                    self.events.append(event)
-                    self.arrived.append(now)
-                self._poke()
-        finally:
-            self.finished = True
-            self._poke()
-
-    def _poke(self) -> None:
-        self._changed.set()
-        self._changed = anyio.Event()
-
-    def names(self) -> list[str]:
-        return [e.event for e in self.events]
-
-    def data(self, index: int) -> Any:
-        return msgspec.json.decode(self.events[index].data)
-
-    async def wait_for(self, check: Callable[[Reader], bool], timeout: float = 2.0) -> None:
-        with anyio.fail_after(timeout):
-            while not check(self):
-                await self._changed.wait()
-
-    async def wait_events(self, *names: str, timeout: float = 2.0) -> None:
-        """Until the events received end with ``names``."""
-        await self.wait_for(lambda r: r.names()[-len(names):] == list(names), timeout)
 
 
 async def eventually(check: Callable[[], bool], timeout: float = 2.0, step: float = 0.02) -> None:
