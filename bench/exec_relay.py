@@ -6,7 +6,7 @@ granted cluster-admin for the run) and this client. The client speaks the browse
 protocol to Periscope and the Kubernetes channel protocol (``v5.channel.k8s.io``)
 straight to the sandbox apiserver, with the same WebSocket library, in the same run.
 
-    .venv/bin/python bench/exec_relay.py [--megabytes 16] [--line 16384] [--keystrokes 400] [--rounds 3]
+    .venv/bin/python bench/exec_relay.py [--megabytes 64] [--line 16384] [--keystrokes 200] [--rounds 5]
 
 Throughput: ``cat`` without a terminal, fed lines on stdin, echoes them on stdout;
 the figure is bytes echoed per second (each byte crosses the relay twice), with the
@@ -214,10 +214,10 @@ async def measure(endpoints: Endpoints, args: argparse.Namespace, pids: dict[str
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--megabytes", type=int, default=16, help="echoed per throughput run")
+    parser.add_argument("--megabytes", type=int, default=64, help="echoed per throughput run")
     parser.add_argument("--line", type=int, default=16384, help="bytes per line fed to cat")
-    parser.add_argument("--keystrokes", type=int, default=400, help="per latency run")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keystrokes", type=int, default=200, help="per latency run")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--deflate", action="store_true", help="offer permessage-deflate, as browsers do")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:

@@ -8,6 +8,7 @@ exit status 1. Neither prints a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -90,11 +91,17 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
+def _event_loop_options() -> dict[str, bool]:
+    """uvloop where installed (the server extra brings it): its C transports and TLS cut the
+    exec relay's CPU per byte by about a quarter (docs/benchmarks.md)."""
+    return {"use_uvloop": importlib.util.find_spec("uvloop") is not None}
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     args = build_parser().parse_args(argv)
     run: Command = args.run
     try:
-        code = anyio.run(run, args)
+        code = anyio.run(run, args, backend_options=_event_loop_options())
     except BaseException as raised:
         exc = _leaf(raised)
         if isinstance(exc, PeriscopeError):
