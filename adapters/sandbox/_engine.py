@@ -121,11 +121,16 @@ class ApiServer:
             _log.exception("sandbox %s: %s %s failed", self.name, request.method, request.path)
             return error_response(ApiError(status(500, f"Internal error occurred: {exc}")))
 
-    async def _handle(self, request: SandboxRequest) -> SandboxResponse:
+    async def intercept(self, request: SandboxRequest) -> SandboxResponse | None:
+        """Applies the armed faults to one request (API call or exec upgrade): waits out its delays,
+        returns the failure to answer with, if any."""
         target = request.path + ("?" + urlencode(request.query) if request.query else "")
         failure = await self.faults.intercept(target)
-        if failure is not None:
-            raise failure
+        return None if failure is None else error_response(failure)
+
+    async def _handle(self, request: SandboxRequest) -> SandboxResponse:
+        if (failed := await self.intercept(request)) is not None:
+            return failed
         params = request.params()
         info = parse_request(request.method, request.path, params)
         user = resolve_impersonation(request.user, request.headers, self.authorizer)

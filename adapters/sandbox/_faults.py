@@ -2,7 +2,7 @@
 
 Rules match a regular expression (`re.search`) against the request path followed by its
 query string when there is one (`/api/v1/pods?watch=true`), so a test can aim at one
-resource, one verb or one object.
+resource, one verb or one object; exec upgrades are requests like any other.
 """
 
 from __future__ import annotations

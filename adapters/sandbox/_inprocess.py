@@ -159,7 +159,7 @@ class InProcessTransport(ClusterTransport):
     async def websocket(self, request: KubeRequest, subprotocols: Sequence[str]) -> ChannelSocket:
         self._check_open()
         sandbox_request = self._request(KubeRequest("GET", request.path, request.query, request.headers))
-        target = self.api.authorize_exec(sandbox_request)
+        target = await self.api.intercept(sandbox_request) or self.api.authorize_exec(sandbox_request)
         if isinstance(target, SandboxResponse):
             raise api_error(decode_status(target.body, target.status))
         chosen = negotiate_subprotocol(list(subprotocols))

@@ -228,6 +228,8 @@ class SandboxServer:
         return out
 
     async def _exec(self, request: web.BaseRequest, sandbox_request: SandboxRequest) -> web.StreamResponse:
+        if (failed := await self.api.intercept(sandbox_request)) is not None:
+            return await self._write(request, failed, sandbox_request.user)
         target = self.api.authorize_exec(sandbox_request)
         if isinstance(target, SandboxResponse):
             return await self._write(request, target, sandbox_request.user)

@@ -16,6 +16,7 @@ from types import TracebackType
 
 import anyio
 
+from periscope_core.domain.errors import ShuttingDown
 from periscope_core.domain.exec import (
     ClosedBy,
     ClusterCapReached,
@@ -50,7 +51,7 @@ class LiveSession:
         self.recording = False
         self._registry = registry
         self._on_close: Callable[[ClosedBy], None] | None = None
-        self._pending_close: ClosedBy | None = None
+        self._close_requested: ClosedBy | None = None
 
     def summary(self) -> SessionSummary:
         return SessionSummary(
@@ -61,16 +62,17 @@ class LiveSession:
         )  # fmt: skip
 
     def on_close(self, callback: Callable[[ClosedBy], None]) -> None:
-        """Who ends the session when asked; a close asked for before this runs at once."""
+        """Who ends the session when asked (the opener, then the relay); a close asked for earlier runs at once."""
         self._on_close = callback
-        if self._pending_close is not None:
-            callback(self._pending_close)
+        if self._close_requested is not None:
+            callback(self._close_requested)
 
     def request_close(self, reason: ClosedBy) -> None:
+        # Kept even when a callback took it: the relay that takes over from the opener must still end.
+        if self._close_requested is None:
+            self._close_requested = reason
         if self._on_close is not None:
             self._on_close(reason)
-        elif self._pending_close is None:
-            self._pending_close = reason
 
     def release(self) -> None:
         """Give the slot back; idempotent."""
@@ -91,18 +93,25 @@ class SessionRegistry:
     def __init__(self) -> None:
         self._sessions: dict[str, LiveSession] = {}
         self._emptied: anyio.Event | None = None
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuse every new slot from now on (the server is stopping)."""
+        self._closed = True
 
     def reserve(
         self, principal: Principal, target: ExecTarget, policy: ExecPolicy, *, started_at: datetime
     ) -> LiveSession:
-        """Take a slot, or raise UserCapReached / ClusterCapReached (listing the caller's sessions)."""
+        """Take a slot, or raise ShuttingDown, UserCapReached or ClusterCapReached (listing the caller's sessions)."""
         self.check(principal, target.cluster, policy)
         session = LiveSession(self, principal=principal, target=target, policy=policy, started_at=started_at)
         self._sessions[session.session_id] = session
         return session
 
     def check(self, principal: Principal, cluster: str, policy: ExecPolicy) -> None:
-        """Raise the cap error a new session would hit now."""
+        """Raise ShuttingDown, or the cap error a new session would hit now."""
+        if self._closed:
+            raise ShuttingDown()
         mine = self.of_user(principal.subject)
         if len(mine) >= policy.max_sessions_per_user:
             self._refuse(principal, len(mine), UserCapReached(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 import anyio
@@ -75,6 +76,11 @@ def _nobody(_: Principal) -> bool:
     return False
 
 
+def _abandon_opening(opening: anyio.CancelScope, end: SessionEnd, reason: ClosedBy) -> None:
+    end.closed_by = reason
+    opening.cancel()
+
+
 class ExecSessions:
     """Every exec session of this process; one instance per process."""
 
@@ -105,7 +111,7 @@ class ExecSessions:
     def reserve(self, principal: Principal, target: ExecTarget) -> LiveSession:
         """Take a session slot now (use it as a context manager, or hand it to ``run``).
 
-        Raises ClusterNotFound, ExecDisabled, UserCapReached or ClusterCapReached.
+        Raises ClusterNotFound, ExecDisabled, ShuttingDown, UserCapReached or ClusterCapReached.
         """
         policy = self._enabled_policy(target.cluster)
         return self.registry.reserve(principal, target, policy, started_at=self._wall())
@@ -162,10 +168,13 @@ class ExecSessions:
         return summary
 
     async def aclose(self, *, grace: float = _SHUTDOWN_GRACE) -> None:
-        """Server shutdown: force-close every session and wait until each has ended (``grace`` seconds at most).
+        """Server shutdown: refuse new sessions, force-close every session and wait until each has ended
+        (``grace`` seconds at most).
 
-        Each one tells its browser and writes its ``exec_close`` row, reason ``forced_close``.
+        Each one tells its browser and writes its ``exec_close`` row, reason ``forced_close``; one
+        still opening its upstream stops opening.
         """
+        self.registry.close()
         live = self.registry.live()
         _log.info("exec.shutdown sessions=%d", len(live))
         for session in live:
@@ -235,17 +244,22 @@ class ExecSessions:
         self, session: LiveSession, peer: TerminalPeer, *, as_: Impersonation, request_id: str, end: SessionEnd
     ) -> None:
         target = session.target
-        kube = await self._clusters.client(target.cluster)
-        session.container = await self.launcher.container(kube, target, as_=as_)
         async with anyio.create_task_group() as tg:
             # Caught in here: an error leaving a task group arrives wrapped in an ExceptionGroup.
             try:
-                process = await self.launcher.start(kube, target, container=session.container, as_=as_,
-                                                    task_group=tg)
-                try:
-                    await self._relay(session, peer, process, as_=as_, request_id=request_id, end=end)
-                finally:
-                    await process.aclose()
+                # A close asked for while the upstream is still opening (a shutdown, an admin) ends it
+                # at once instead of after a slow upgrade; the relay takes the request over afterwards.
+                with anyio.CancelScope() as opening:
+                    session.on_close(partial(_abandon_opening, opening, end))
+                    kube = await self._clusters.client(target.cluster)
+                    session.container = await self.launcher.container(kube, target, as_=as_)
+                    process = await self.launcher.start(kube, target, container=session.container, as_=as_,
+                                                        task_group=tg)
+                if not opening.cancelled_caught:
+                    try:
+                        await self._relay(session, peer, process, as_=as_, request_id=request_id, end=end)
+                    finally:
+                        await process.aclose()
             except PeriscopeError as exc:
                 end.fail(exc)
             tg.cancel_scope.cancel()

@@ -177,9 +177,13 @@ class UpstreamLauncher:
         for command in candidates:
             stream = await self._connect(kube, target, container=container, command=command, as_=as_)
             process = UpstreamProcess(stream, command)
-            await task_group.start(process.pump)
-            if target.command or await process.started(self.launch_window):
-                return process
+            try:
+                await task_group.start(process.pump)
+                if target.command or await process.started(self.launch_window):
+                    return process
+            except BaseException:  # cancelled while starting: nobody else holds the socket
+                await process.aclose()
+                raise
             await process.aclose()
         raise NoShell(container, candidates)
 

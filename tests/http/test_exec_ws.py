@@ -204,6 +204,10 @@ async def api(exec_console: ExecConsole) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+async def _session_states(api: httpx.AsyncClient) -> list[str]:
+    return [s["state"] for s in (await api.get("/api/exec/sessions")).json()["sessions"]]
+
+
 async def _wait_no_sessions(api: httpx.AsyncClient) -> None:
     with anyio.fail_after(5):
         while (await api.get("/api/exec/sessions")).json()["sessions"]:  # noqa: ASYNC110 (another process's state)
@@ -410,6 +414,29 @@ async def test_server_shutdown_force_closes_live_sessions(
             assert ws.close_code == 1000
         ended = await own.audit.wait(lambda e: e.verb == "exec_close")
         assert ended.extra["close_reason"] == "forced_close"
+
+
+async def test_server_shutdown_does_not_wait_for_a_session_still_opening(
+    console: Any, exec_console: ExecConsole, tmp_path: Path
+) -> None:
+    faults = console.fleet.clusters["prod"].api.faults
+    faults.delay(r"/exec\?", 10)  # longer than the 5 s shutdown grace
+    try:
+        with _serving(console, tmp_path, exec_console.pods) as (own, server):
+            async with (
+                httpx.AsyncClient(base_url=own.url) as api,
+                connect(own.ws_url("shell"), origin=own.origin, max_size=None) as ws,  # type: ignore[arg-type]
+            ):
+                with anyio.fail_after(5):
+                    while await _session_states(api) != ["opening"]:  # noqa: ASYNC110 (another process's state)
+                        await anyio.sleep(0.02)
+                server.stop()
+                sh = Shell(ws)
+                assert await sh.closed(timeout=3) == {"type": "closed", "reason": "forced_close", "exitCode": None}
+            ended = await own.audit.wait(lambda e: e.verb == "exec_close")
+            assert ended.extra["close_reason"] == "forced_close"
+    finally:
+        faults.clear()
 
 
 async def test_v5_upgrade_failures_fall_back_to_v4_then_the_breaker_pins_it(

@@ -15,7 +15,7 @@ from periscope_adapters.sandbox import ADMIN_USER, ApiServer, InProcessTransport
 from periscope_adapters.sandbox._manifests import binding, container, namespace, pod
 from periscope_core.domain.audit import AuditEvent
 from periscope_core.domain.clusters import ClusterEntry, ExecOverrides
-from periscope_core.domain.errors import ClusterNotFound, ClusterUnreachable
+from periscope_core.domain.errors import ClusterNotFound, ClusterUnreachable, ShuttingDown
 from periscope_core.domain.exec import (
     ClusterCapReached,
     ExecDisabled,
@@ -439,6 +439,29 @@ async def test_shutdown_force_closes_every_session_and_audits_each(
 async def test_shutdown_with_no_sessions_returns_at_once(sessions: ExecSessions) -> None:
     with anyio.fail_after(0.5):
         await sessions.aclose()
+
+
+async def test_shutdown_stops_a_session_still_waiting_for_its_upgrade(
+    api: ApiServer, start: Callable[..., Any], sessions: ExecSessions, audit: AuditLog
+) -> None:
+    api.faults.delay(r"/exec\?", 60)
+    shell: Running = await start()
+    await anyio.sleep(0.2)  # let it reach the upgrade
+    assert [s.state for s in sessions.sessions(ROOT)] == ["opening"]
+    with anyio.fail_after(5):  # not the 60 s upgrade, nor the 30 s grace
+        await sessions.aclose(grace=30)
+    assert shell.terminal.messages("closed") == [{"type": "closed", "reason": "forced_close", "exitCode": None}]
+    assert audit.verbs() == ["exec_close"]
+    assert audit.last("exec_close").extra["close_reason"] == "forced_close"
+
+
+async def test_no_session_starts_once_shutdown_began(sessions: ExecSessions) -> None:
+    await sessions.aclose()
+    target = ExecTarget(cluster="c1", namespace=NS, pod="web")
+    with pytest.raises(ShuttingDown):
+        sessions.reserve(ALICE, target)
+    check = await sessions.check(ALICE, target, as_=AS_ALICE)
+    assert (check.allowed, check.error) == (False, "E_SHUTTING_DOWN")
 
 
 async def test_sessions_are_recorded_without_keystrokes(
