@@ -11,7 +11,26 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-__all__ = ["while_signed_in"]
+from litestar.types import Scope
+
+from periscope_core.services.sse_feed import sse_frame
+from periscope_entrypoints.bootstrap import Services
+from periscope_entrypoints.http.session_gate import still_signed_in
+
+__all__ = ["sse_while_signed_in", "while_signed_in"]
+
+
+def sse_while_signed_in(
+    services: Services, scope: Scope, frames: AsyncIterator[bytes], *, on_expired: Callable[[], None]
+) -> AsyncIterator[bytes]:
+    """An SSE stream of the request in ``scope`` that ends with an ``auth_expired`` event after sign-out."""
+    return while_signed_in(
+        frames,
+        signed_in=lambda: still_signed_in(services, scope),
+        expired_frame=sse_frame("auth_expired", {}),
+        on_expired=on_expired,
+        interval=services.settings.stream_recheck_seconds,
+    )
 
 
 async def while_signed_in(

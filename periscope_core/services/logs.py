@@ -88,6 +88,12 @@ class LogStream:
             self.end_reason = "client_gone"
         self._stop()
 
+    def expire(self) -> None:
+        """Stop the session because its caller is no longer signed in."""
+        if self.end_reason is None:
+            self.end_reason = "auth_expired"
+        self._stop()
+
     async def _items(self) -> AsyncIterator[list[LogItem]]:
         """Batches of what is ready; an empty batch means nothing came for a ping interval."""
         try:

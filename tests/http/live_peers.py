@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 import httpx
 from anyio.from_thread import start_blocking_portal
+from auth_peers import Browser, Idp, auth_file
 
 from periscope_core.services.audit import AuditPipeline
 from periscope_core.testing.audit import MemoryAuditSink
@@ -92,6 +93,38 @@ class SseReader(SseRecorder):
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(response.aiter_raw(), timeout=3.0, ignore=(httpx.ReadError,))
         self.response = response
+
+
+@contextmanager
+def oidc_console(
+    session_console: Any, workdir: Path, idp: Idp, authorization: dict[str, Any], *,
+    session: dict[str, str] | None = None, **settings: Any,
+) -> Iterator[LiveConsole]:  # fmt: skip
+    """A live console signing people in at ``idp``."""
+    path = auth_file(workdir / "auth.yaml", idp, authorization=authorization, session=session or {})
+    with live_console(session_console, workdir, auth_file=str(path), **settings) as running:
+        yield running
+
+
+async def signed_in(live: LiveConsole, user: str) -> httpx.AsyncClient:
+    """A client holding ``user``'s session cookies (and the CSRF cookie)."""
+    browser = Browser(live.url)
+    try:
+        assert browser.sign_in(user).status_code == 302
+        return httpx.AsyncClient(base_url=live.url, timeout=10, cookies=browser.http.cookies)
+    finally:
+        browser.close()
+
+
+async def grant_tiers(live: LiveConsole) -> None:
+    """Let the admin and read tiers read the cluster (apply: every test may call it)."""
+    await live.kubectl("apply", "-f", "-", stdin="\n---\n".join(f"""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {{name: live-tier-{tier}}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
+subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "periscope-tier:{tier}"}}]
+""" for tier in ("admin", "read")))
 
 
 @asynccontextmanager

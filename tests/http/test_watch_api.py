@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import anyio
 import httpx
 import pytest
-from auth_peers import Browser, Idp, auth_file, run_idp
+from auth_peers import Idp, run_idp
 from conftest import Console
-from live_peers import CLUSTER, LiveConsole, eventually, kubectl_available, live_console, sse
+from live_peers import (
+    CLUSTER,
+    LiveConsole,
+    eventually,
+    grant_tiers,
+    kubectl_available,
+    live_console,
+    oidc_console,
+    signed_in,
+    sse,
+)
 
 from periscope_core.domain.watch_streams import parse_watch_streams
 
@@ -190,39 +199,12 @@ def idp() -> Iterator[Idp]:
         yield running
 
 
-@contextmanager
-def _oidc_console(console: Console, workdir: Path, idp: Idp, **session: str) -> Iterator[LiveConsole]:
-    path = auth_file(workdir / "auth.yaml", idp, authorization=AUTHZ, session=session)
-    with live_console(console, workdir, auth_file=str(path)) as running:
-        yield running
-
-
-async def _signed_in(live: LiveConsole, user: str) -> httpx.AsyncClient:
-    browser = Browser(live.url)
-    try:
-        assert browser.sign_in(user).status_code == 302
-        return httpx.AsyncClient(base_url=live.url, timeout=10, cookies=browser.http.cookies)
-    finally:
-        browser.close()
-
-
-async def _grant_tiers(live: LiveConsole) -> None:
-    """Let both tiers read the cluster (apply: every test may call it)."""
-    await live.kubectl("apply", "-f", "-", stdin="\n---\n".join(f"""
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {{name: live-tier-{tier}}}
-roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
-subjects: [{{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "periscope-tier:{tier}"}}]
-""" for tier in ("admin", "read")))
-
-
 async def test_debug_streams_shows_an_admin_every_stream_and_others_their_own(
     console: Console, idp: Idp, tmp_path: Path
 ) -> None:
-    with _oidc_console(console, tmp_path, idp) as oidc:
-        await _grant_tiers(oidc)
-        alice, bob = await _signed_in(oidc, "alice"), await _signed_in(oidc, "bob")
+    with oidc_console(console, tmp_path, idp, AUTHZ) as oidc:
+        await grant_tiers(oidc)
+        alice, bob = await signed_in(oidc, "alice"), await signed_in(oidc, "bob")
         async with alice, bob, sse(alice, f"{BASE}/pods/watch") as mine, sse(bob, f"{BASE}/pods/watch") as theirs:
             await mine.wait_event("snapshot")
             await theirs.wait_event("snapshot")
@@ -237,9 +219,9 @@ async def test_debug_streams_shows_an_admin_every_stream_and_others_their_own(
 async def test_a_stream_ends_with_auth_expired_when_the_session_does(
     console: Console, idp: Idp, tmp_path: Path
 ) -> None:
-    with _oidc_console(console, tmp_path, idp, absoluteTimeout="2s") as oidc:
-        await _grant_tiers(oidc)
-        async with await _signed_in(oidc, "bob") as bob, sse(bob, f"{BASE}/nodes/watch") as reader:
+    with oidc_console(console, tmp_path, idp, AUTHZ, session={"absoluteTimeout": "2s"}) as oidc:
+        await grant_tiers(oidc)
+        async with await signed_in(oidc, "bob") as bob, sse(bob, f"{BASE}/nodes/watch") as reader:
             await reader.wait_event("snapshot")
             await reader.wait_event("auth_expired", timeout=4.0)
             await reader.wait_for(lambda r: r.finished)

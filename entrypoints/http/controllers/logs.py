@@ -22,6 +22,7 @@ from periscope_core.services.logs import WORKLOAD_KINDS, LogOptions, LogStream
 from periscope_core.services.sse_feed import SSE_HEADERS, SSE_MEDIA_TYPE
 from periscope_entrypoints.http.controllers.editing import AnyRequest, audited
 from periscope_entrypoints.http.params import CallerDep, PathStr, ServicesDep
+from periscope_entrypoints.http.stream_guard import sse_while_signed_in
 
 __all__ = ["LogsController"]
 
@@ -68,7 +69,8 @@ class LogsController(Controller):
         ``plural`` is ``pods``, ``deployments``, ``statefulsets``, ``daemonsets`` or ``jobs``.
         Events: unnamed lines ``{"t", "l"}`` (plus ``"p"``, the pod, for a workload),
         ``meta`` (the pods being read), ``error`` (with ``pod`` when one pod failed),
-        ``done``, ``server_shutdown``; a ``: ping`` comment while idle.
+        ``done``, ``server_shutdown``, ``auth_expired`` (the caller signed out); a ``: ping`` comment
+        while idle.
 
         Args:
             services: The application services.
@@ -109,4 +111,5 @@ class LogsController(Controller):
             disposition = f'attachment; filename="{stream.filename}"'
             return Stream(_logged(stream.text(), stream, where), media_type=MediaType.TEXT,
                           headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
-        return Stream(_logged(stream.frames(), stream, where), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
+        frames = sse_while_signed_in(services, request.scope, stream.frames(), on_expired=stream.expire)
+        return Stream(_logged(frames, stream, where), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)

@@ -21,13 +21,13 @@ from litestar.response import Stream
 
 from periscope_core.domain.authz import is_audit_admin, stream_identity
 from periscope_core.domain.errors import StreamDisabled
-from periscope_core.services.sse_feed import SSE_HEADERS, SSE_MEDIA_TYPE, sse_frame
+from periscope_core.services.sse_feed import SSE_HEADERS, SSE_MEDIA_TYPE
 from periscope_core.services.watch_hub import StreamInfo, WatchTarget, custom_target, kind_target
 from periscope_entrypoints.bootstrap import Services
 from periscope_entrypoints.http.deps import Caller
 from periscope_entrypoints.http.params import CallerDep, Namespace, PathStr, ServicesDep
-from periscope_entrypoints.http.session_gate import SESSION_OPT, still_signed_in
-from periscope_entrypoints.http.stream_guard import while_signed_in
+from periscope_entrypoints.http.session_gate import SESSION_OPT
+from periscope_entrypoints.http.stream_guard import sse_while_signed_in
 
 __all__ = ["CustomWatchController", "DebugStreamsController", "watch_kind"]
 
@@ -48,13 +48,7 @@ async def _stream(services: Services, caller: Caller, request: AnyRequest, targe
         last_event_id=request.headers.get("last-event-id", ""),
         expires_in=_expires_in(caller),
     )
-    frames = while_signed_in(
-        sub.frames(),
-        signed_in=lambda: still_signed_in(services, request.scope),
-        expired_frame=sse_frame("auth_expired", {}),
-        on_expired=sub.close,
-        interval=services.settings.stream_recheck_seconds,
-    )
+    frames = sse_while_signed_in(services, request.scope, sub.frames(), on_expired=sub.close)
     return Stream(frames, media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
 
 

@@ -30,6 +30,7 @@ describe("log events", () => {
     const meta = decodeLogEvent(sse("meta", '{"pods":[{"name":"a","node":"n"}],"total":12,"limit":10,"message":"newest 10 of 12"}'));
     expect(meta).toEqual({ type: "meta", pods: [{ name: "a", node: "n" }], total: 12, limit: 10, message: "newest 10 of 12" });
     expect(decodeLogEvent(sse("done", "{}"))).toEqual({ type: "done" });
+    expect(decodeLogEvent(sse("auth_expired", "{}"))).toEqual({ type: "auth_expired" });
     expect(decodeLogEvent(sse("error", '{"message":"container is waiting","pod":"b"}'))).toEqual({
       type: "error",
       message: "container is waiting",

@@ -22,7 +22,8 @@ export type LogEvent =
   | { type: "meta"; pods: LogPod[]; total: number; limit: number; message: string }
   | { type: "done" }
   | { type: "error"; message: string; pod: string }
-  | { type: "server_shutdown" };
+  | { type: "server_shutdown" }
+  | { type: "auth_expired" };
 
 /** One SSE event of a log stream; null for events this client does not know. */
 export function decodeLogEvent(event: SseEvent): LogEvent | null {
@@ -50,6 +51,8 @@ export function decodeLogEvent(event: SseEvent): LogEvent | null {
       return { type: "error", message: str("message") || "the log stream failed", pod: str("pod") };
     case "server_shutdown":
       return { type: "server_shutdown" };
+    case "auth_expired":
+      return { type: "auth_expired" };
     default:
       return null;
   }

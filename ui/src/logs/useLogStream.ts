@@ -1,5 +1,6 @@
 /** Reads a log stream into a bounded buffer, flushed to React at most every 100 ms. */
 
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { ApiError, fetchOk, isMissingEndpoint } from "../api/client";
 import { SseParser } from "../stream/sse";
@@ -23,6 +24,7 @@ const INITIAL: LogState = { buffer: EMPTY_BUFFER, status: "connecting", pods: []
 /** A new url (other options) or generation (a reload) starts a new stream. */
 export function useLogStream(url: string, generation: number): LogState {
   const [state, setState] = useState<LogState>(INITIAL);
+  const queryClient = useQueryClient();
 
   useEffect(() => {
     setState(INITIAL);
@@ -64,6 +66,12 @@ export function useLogStream(url: string, generation: number): LogState {
             addError(event.pod ? `${event.pod}: ${event.message}` : event.message);
           } else if (event.type === "server_shutdown") {
             addError("The server is restarting; reopen the logs in a moment.");
+          } else if (event.type === "auth_expired") {
+            addError("Your session has ended: sign in again to keep reading.");
+            patch(() => ({ status: "failed" }));
+            // The sign-in screen follows from whoami, as for live lists.
+            void queryClient.invalidateQueries({ queryKey: ["whoami"] });
+            return;
           }
         }
       }
@@ -83,7 +91,7 @@ export function useLogStream(url: string, generation: number): LogState {
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-  }, [url, generation]);
+  }, [url, generation, queryClient]);
 
   return state;
 }
