@@ -21,6 +21,7 @@ from periscope_core.domain.errors import PeriscopeError
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "CSRF_HEADER_NAME",
     "MAX_FORM_BYTES",
     "SAFE_METHODS",
     "CsrfRejected",
@@ -30,7 +31,8 @@ __all__ = [
     "token_matches",
 ]
 
-CSRF_HEADER = "x-csrf-token"
+CSRF_HEADER_NAME = "X-CSRF-Token"
+CSRF_HEADER = CSRF_HEADER_NAME.lower()
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_FORM_BYTES = 8 << 10

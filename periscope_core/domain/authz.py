@@ -128,11 +128,17 @@ class Actor(msgspec.Struct, frozen=True, omit_defaults=True):
 
 
 class PublicAuthConfig(msgspec.Struct, frozen=True, omit_defaults=True):
-    """``GET /api/auth/config``, readable before sign-in; ``devBanner`` flags the fixed dev identity."""
+    """``GET /api/auth/config``, readable before sign-in; ``devBanner`` flags the fixed dev identity.
+
+    ``csrfCookie`` and ``csrfHeader`` tell a client other than the console's own pages where
+    the CSRF token is read and how it is sent back (the session cookie's name is configurable).
+    """
 
     authMode: str
     providerName: str = ""
     devBanner: bool = False
+    csrfCookie: str = ""
+    csrfHeader: str = ""
 
 
 def _scope(principal: Principal, authz: AuthorizationConfig, audit_enabled: bool) -> str:
@@ -167,7 +173,12 @@ def actor(principal: Principal, authz: AuthorizationConfig, *, audit_enabled: bo
     )
 
 
-def public_config(config: AuthConfig, *, mode: AuthMode) -> PublicAuthConfig:
+def public_config(
+    config: AuthConfig, *, mode: AuthMode, csrf_cookie: str = "", csrf_header: str = ""
+) -> PublicAuthConfig:
+    """What anyone may know of sign-in here; dev mode has no session, so no CSRF token either."""
     if mode == "dev":
         return PublicAuthConfig(authMode="dev", devBanner=True)
-    return PublicAuthConfig(authMode="oidc", providerName=config.provider_label())
+    return PublicAuthConfig(
+        authMode="oidc", providerName=config.provider_label(), csrfCookie=csrf_cookie, csrfHeader=csrf_header
+    )

@@ -128,7 +128,8 @@ def test_sign_in_whoami_and_the_cookies(oidc: Running, browsers: Browsers) -> No
 def test_without_a_session(oidc: Running) -> None:
     with httpx.Client(base_url=oidc.url, timeout=20) as anonymous:
         config = anonymous.get("/api/auth/config")
-        assert config.json() == {"authMode": "oidc", "providerName": "OIDC"}
+        assert config.json() == {"authMode": "oidc", "providerName": "OIDC", "csrfCookie": CSRF_COOKIE,
+                                 "csrfHeader": "X-CSRF-Token"}  # fmt: skip
         assert config.headers["cache-control"] == "no-cache"
         assert anonymous.get("/healthz").status_code == 200
         refused = anonymous.get("/api/clusters")

@@ -135,3 +135,11 @@ def test_public_config_flags_dev_mode_and_names_the_provider() -> None:
     config = AuthConfig(oidc=OidcConfig(issuer="https://acme.okta.com/oauth2/default"))
     assert public_config(config, mode="oidc").providerName == "Okta"
     assert not public_config(config, mode="oidc").devBanner
+
+
+def test_public_config_names_the_csrf_cookie_only_where_there_are_sessions() -> None:
+    config = AuthConfig(oidc=OidcConfig(issuer="https://idp.example"))
+    signed = public_config(config, mode="oidc", csrf_cookie="ops_csrf", csrf_header="X-CSRF-Token")
+    assert (signed.csrfCookie, signed.csrfHeader) == ("ops_csrf", "X-CSRF-Token")
+    dev = public_config(config, mode="dev", csrf_cookie="ops_csrf", csrf_header="X-CSRF-Token")
+    assert (dev.csrfCookie, dev.csrfHeader) == ("", "")

@@ -30,6 +30,7 @@ from periscope_entrypoints.http.auth_cookies import (
     login_cookie,
     session_cookies,
 )
+from periscope_entrypoints.http.csrf import CSRF_HEADER_NAME, csrf_cookie_name
 from periscope_entrypoints.http.deps import caller_of
 from periscope_entrypoints.http.middleware import request_id
 from periscope_entrypoints.http.origin import is_secure
@@ -103,10 +104,13 @@ class AuthController(Controller):
             services: The application services.
 
         Returns:
-            ``authMode`` (oidc or dev), the provider's label, and ``devBanner`` in dev mode.
+            ``authMode`` (oidc or dev), the provider's label, ``devBanner`` in dev mode; with OIDC
+            the CSRF cookie's name (``csrfCookie``) and the header to send its value in (``csrfHeader``).
         """
         identity = services.identity
-        return Response(public_config(identity.config, mode=identity.mode), headers=_NO_CACHE)
+        config = public_config(identity.config, mode=identity.mode, csrf_header=CSRF_HEADER_NAME,
+                               csrf_cookie=csrf_cookie_name(identity.config.session.cookieName))  # fmt: skip
+        return Response(config, headers=_NO_CACHE)
 
     @get("/login", operation_id="login", opt=_PUBLIC, status_code=HTTP_302_FOUND)
     async def login(self, request: AnyRequest, services: ServicesDep, next_: Next = None) -> Redirect:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csrfToken } from "./csrf";
+import { csrfToken, setCsrfCookieName } from "./csrf";
 
 describe("csrfToken", () => {
   it("reads the default CSRF cookie among others", () => {
@@ -8,6 +8,14 @@ describe("csrfToken", () => {
 
   it("falls back to a renamed session's CSRF cookie", () => {
     expect(csrfToken("ops_csrf=xyz")).toBe("xyz");
+    expect(csrfToken("ops_csrf=xyz; periscope_session_csrf=main")).toBe("main");
+  });
+
+  it("prefers the cookie the server published", () => {
+    expect(csrfToken("ops_csrf=xyz; periscope_session_csrf=main", "ops_csrf")).toBe("xyz");
+    setCsrfCookieName("ops_csrf");
+    expect(csrfToken("periscope_session_csrf=main; ops_csrf=xyz")).toBe("xyz");
+    setCsrfCookieName(undefined);
     expect(csrfToken("ops_csrf=xyz; periscope_session_csrf=main")).toBe("main");
   });
 

@@ -87,6 +87,9 @@ export interface AuthConfig {
   providerName?: string;
   /** Dev mode: everybody is one fixed identity. */
   devBanner?: boolean;
+  /** With sign-in: the readable cookie holding the CSRF token, and the header it goes back in. */
+  csrfCookie?: string;
+  csrfHeader?: string;
 }
 
 /** A Kubernetes object as the detail endpoint returns it. */

@@ -1,4 +1,5 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { setCsrfCookieName } from "../api/csrf";
 import { Outlet, useParams } from "react-router";
 import { useAuthConfig } from "../api/queries";
 import { useUser } from "../auth/user";
@@ -22,6 +23,8 @@ export function Shell() {
   useHotkeys({ "mod+k": () => setOverlay((o) => (o === "palette" ? null : "palette")) }, "always");
   useHotkeys({ "?": () => setOverlay("help"), t: toggleTheme });
   const devMode = authConfig.data?.devBanner ?? user?.mode === "dev";
+  const csrfCookie = authConfig.data?.csrfCookie;
+  useEffect(() => setCsrfCookieName(csrfCookie), [csrfCookie]);
   return (
     <ToastProvider>
       <TerminalProvider>
