@@ -183,6 +183,10 @@ def test_exports_stream_jsonl_and_csv_and_are_audited(doors: dict[str, Door], sc
     table = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert table
     assert {r["actor_sub"] for r in table} == {ADA.subject}
+    # A download link cannot send a header: the same choice as a query parameter.
+    linked = ada.http.get("/api/audit/export", params={"format": "csv", "scope": "self"})
+    assert linked.headers["x-audit-scope"] == "self"
+    assert {r["actor_sub"] for r in csv.DictReader(io.StringIO(linked.text))} == {ADA.subject}
 
     [export] = _find(ada, verb="audit_export", request_id=jsonl.headers["x-request-id"])
     assert export["extra"]["format"] == "jsonl"

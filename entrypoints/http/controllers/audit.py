@@ -1,7 +1,8 @@
 """The audit log over HTTP: pages, single rows and streamed exports, as the caller may see them.
 
 Audit admins (``auditAdminGroups``, or the admin tier) see every actor's rows;
-everybody else only their own. ``X-Audit-Scope`` asks for ``self`` or ``all`` and
+everybody else only their own. ``X-Audit-Scope`` (or, for a download link, which
+cannot set a header, the ``scope`` query parameter) asks for ``self`` or ``all``, and
 the response's header says which one applied. With audit storage off, every route
 answers a JSON 404 ``E_AUDIT_DISABLED``.
 """
@@ -48,6 +49,10 @@ def _service(services: Services, caller: Caller) -> tuple[AuditQueryService, Aud
     return svc, svc.viewer(caller.principal, admin=is_audit_admin(caller.principal, authz))
 
 
+def _requested_scope(request: AnyRequest) -> str:
+    return request.headers.get(_SCOPE_HEADER) or request.query_params.get("scope", "")
+
+
 def _query(request: AnyRequest) -> AuditQuery:
     return AuditQuery.from_params({key: values[0] for key, values in request.query_params.dict().items() if values})
 
@@ -63,7 +68,7 @@ class AuditController(Controller):
         Args:
             request: The request: filters (actor, verb, outcome, cluster, namespace, name,
                 resource, request_id, from, to, text), ``cursor`` or ``limit``/``offset``,
-                and the ``X-Audit-Scope`` header (self or all).
+                and the ``X-Audit-Scope`` header or ``scope`` parameter (self or all).
             services: The application services.
             caller: Who is asking.
 
@@ -71,7 +76,7 @@ class AuditController(Controller):
             The page, with ``X-Audit-Scope`` naming whose rows it holds.
         """
         svc, viewer = _service(services, caller)
-        page = await svc.query(_query(request), viewer=viewer, scope=request.headers.get(_SCOPE_HEADER, ""))
+        page = await svc.query(_query(request), viewer=viewer, scope=_requested_scope(request))
         return Response(page, headers={**NO_STORE, "X-Audit-Scope": page.scope})
 
     @get("/export", operation_id="exportAudit")
@@ -81,7 +86,7 @@ class AuditController(Controller):
         """Every matching row, oldest first, as a download; the export is itself audited.
 
         Args:
-            request: The request, with the same filters and scope header as the query.
+            request: The request, with the same filters and scope as the query.
             services: The application services.
             caller: Who is asking.
             fmt: ``jsonl`` or ``csv``.
@@ -90,7 +95,7 @@ class AuditController(Controller):
             The rows, streamed.
         """
         svc, viewer = _service(services, caller)
-        scope = request.headers.get(_SCOPE_HEADER, "")
+        scope = _requested_scope(request)
         chunks = await svc.export(_query(request), viewer=viewer, fmt=fmt, scope=scope,
                                   request_id=request_id(request.scope), route="exportAudit")
         filename = f"periscope-audit-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{fmt}"

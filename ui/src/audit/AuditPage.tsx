@@ -12,10 +12,10 @@ import { Empty, ErrorState, Loading } from "../ui/states";
 import { useNow } from "../ui/useNow";
 import { AuditDetail } from "./AuditDetail";
 import { AUDIT_COLUMNS } from "./columns";
-import { activeCount, exportUrl, filtersSearch, NO_FILTERS, parseFilters, type AuditFilters } from "./filters";
+import { activeCount, exportUrl, filtersSearch, NO_FILTERS, parseFilters, type AuditFilters, type ScopeRequest } from "./filters";
 import { OUTCOMES, VERBS, type AuditRecord } from "./records";
 import { Timeline } from "./Timeline";
-import { useAuditPages, type ScopeRequest } from "./useAudit";
+import { useAuditPages } from "./useAudit";
 
 export function AuditPage() {
   const [params, setParams] = useSearchParams();
@@ -79,10 +79,10 @@ export function AuditPage() {
           </select>
         )}
         <div className="toolbar-end">
-          <a className="btn btn-small" href={exportUrl(filters, "csv")} download>
+          <a className="btn btn-small" href={exportUrl(filters, "csv", scope)} download>
             <Icon name="download" size={13} /> CSV
           </a>
-          <a className="btn btn-small" href={exportUrl(filters, "jsonl")} download>
+          <a className="btn btn-small" href={exportUrl(filters, "jsonl", scope)} download>
             <Icon name="download" size={13} /> JSONL
           </a>
         </div>

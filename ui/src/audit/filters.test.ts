@@ -29,6 +29,7 @@ describe("audit filters and the URL", () => {
 
   it("exports with the same filters", () => {
     expect(exportUrl({ ...NO_FILTERS, verb: "delete" }, "csv")).toBe("/api/audit/export?verb=delete&format=csv");
+    expect(exportUrl(NO_FILTERS, "jsonl", "self")).toBe("/api/audit/export?format=jsonl&scope=self");
   });
 
   it("ignores unreadable times and counts active filters", () => {

@@ -87,9 +87,14 @@ export function auditQuery(filters: AuditFilters, limit: number, cursor = ""): s
   return `/api/audit?${params.toString()}`;
 }
 
-export function exportUrl(filters: AuditFilters, format: "jsonl" | "csv"): string {
+/** Whose rows to ask for; empty lets the server decide (everyone's for an audit admin). */
+export type ScopeRequest = "" | "self" | "all";
+
+/** A download link: it cannot send X-Audit-Scope, so an admin's "only mine" goes in the query. */
+export function exportUrl(filters: AuditFilters, format: "jsonl" | "csv", scope: ScopeRequest = ""): string {
   const params = apiParams(filters);
   params.set("format", format);
+  if (scope) params.set("scope", scope);
   return `/api/audit/export?${params.toString()}`;
 }
 

@@ -1,13 +1,10 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { fetchOk } from "../api/client";
-import { auditQuery, type AuditFilters } from "./filters";
+import { auditQuery, type AuditFilters, type ScopeRequest } from "./filters";
 import { decodePage, decodeRecord, type AuditPage, type AuditRecord } from "./records";
 
 const PAGE = 100;
 const SCOPE_HEADER = "X-Audit-Scope";
-
-/** Requested scope: "" lets the server choose (everything for audit admins). */
-export type ScopeRequest = "" | "self" | "all";
 
 async function fetchPage(url: string, scope: ScopeRequest, signal: AbortSignal): Promise<AuditPage> {
   const headers: Record<string, string> = { Accept: "application/json" };
