@@ -50,7 +50,7 @@ def _service(services: Services, caller: Caller) -> tuple[AuditQueryService, Aud
 
 
 def _requested_scope(request: AnyRequest) -> str:
-    return request.headers.get(_SCOPE_HEADER) or request.query_params.get("scope", "")
+    return request.headers.get(_SCOPE_HEADER) or request.query_params.get("scope") or ""
 
 
 def _query(request: AnyRequest) -> AuditQuery:
