@@ -24,7 +24,7 @@ from periscope_core.domain.errors import (
     PeriscopeError,
     UnknownKind,
 )
-from periscope_entrypoints.cli import audit_commands
+from periscope_entrypoints.cli import audit_commands, rbac_command
 from periscope_entrypoints.cli.errors import UsageError
 from periscope_entrypoints.cli.listing import config_validate, get
 from periscope_entrypoints.cli.running import sandbox, serve
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=get)
 
     audit_commands.register(commands)
+    rbac_command.register(commands)
     return parser
 
 

@@ -200,3 +200,13 @@ def periscope_rbac_objects(
         impersonator_cluster_role(extra_groups=extra_groups),
         impersonator_binding(group=bridge_group, users=bridge_users, service_accounts=service_accounts),
     ]
+
+
+def chart_rbac_data() -> dict[str, Any]:
+    """What the Helm chart embeds (``chart/files/rbac.json``): the fixed objects, and the
+    impersonator role before the chart adds the raw-mode groups and the subjects."""
+    return {
+        "tierRoles": tier_cluster_roles(),
+        "tierBindings": tier_cluster_role_bindings(),
+        "impersonatorRole": impersonator_cluster_role(),
+    }

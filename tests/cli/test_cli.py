@@ -7,6 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
+
+from periscope_core.domain.tier_rbac import periscope_rbac_objects
 
 from .conftest import SandboxFiles
 from .helpers import Running, run
@@ -175,3 +178,24 @@ def test_serve_reports_a_busy_port_in_one_line(tmp_path: Path) -> None:
 
 def _first_cluster(sandbox: SandboxFiles) -> str:
     return sandbox.stdout[0].split()[1].rstrip(":")
+
+
+def test_rbac_prints_what_a_managed_cluster_needs(tmp_path: Path) -> None:
+    result = run("rbac", "--raw-group", "periscope:sre", "--service-account", "periscope/console", tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    printed = list(yaml.safe_load_all(result.stdout))
+    assert printed == periscope_rbac_objects(extra_groups=["periscope:sre"],
+                                             service_accounts=[("periscope", "console")])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(("--raw-group", "system:masters"), "system:"), (("--service-account", "console"), "NAMESPACE/NAME")],
+)
+def test_rbac_refuses_a_system_group_and_a_malformed_account(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    result = run("rbac", *args, tmp=tmp_path)
+    assert result.returncode == 2
+    assert needle in _one_error_line(result)
+    assert result.stdout == ""
