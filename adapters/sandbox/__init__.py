@@ -3,9 +3,11 @@
 ``SandboxFleet.start()`` runs the demo fleet (or any ``ClusterSpec``s): each cluster is an
 ``ApiServer`` engine behind a ``SandboxServer`` listener (TLS or plain HTTP, bearer tokens
 or client certificates), with controllers that turn workloads into running pods, and
-optional live churn. ``InProcessTransport`` reaches an engine without a socket.
+optional live churn. ``InProcessTransport`` reaches an engine without a socket, and
+``AwsIamAuthenticator`` lets a listener accept EKS tokens checked against STS.
 """
 
+from periscope_adapters.sandbox._aws_iam import AwsIamAuthenticator
 from periscope_adapters.sandbox._certs import CertificateAuthority, KeyPair
 from periscope_adapters.sandbox._controllers import Controllers
 from periscope_adapters.sandbox._demo import DEMO
@@ -25,6 +27,7 @@ __all__ = [
     "DEMO",
     "SIMULATE",
     "ApiServer",
+    "AwsIamAuthenticator",
     "CertificateAuthority",
     "ClusterSpec",
     "Controllers",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -106,6 +106,9 @@ class SandboxServer:
         self.api = api
         self.tokens: dict[str, UserInfo] = dict(tokens or {})
         """Bearer token -> user; may be changed while serving."""
+        self.token_webhook: Callable[[str], Awaitable[UserInfo | None]] | None = None
+        """Asked about bearer tokens the table does not know (an apiserver's token webhook); may be set
+        while serving."""
         self._host, self._port, self._tls, self._certs = host, port, tls, certs
         self._runner: web.ServerRunner | None = None
         self._long_lived: set[anyio.CancelScope] = set()
@@ -158,7 +161,7 @@ class SandboxServer:
 
     # -- requests ---------------------------------------------------------------
 
-    def _authenticate(self, request: web.BaseRequest) -> UserInfo | None:
+    async def _authenticate(self, request: web.BaseRequest) -> UserInfo | None:
         """The requester, or None when the credentials presented are not valid."""
         user = _peer_identity(request)
         if user is not None:
@@ -167,6 +170,8 @@ class SandboxServer:
         if scheme.lower() != "bearer" or not token.strip():
             return _ANONYMOUS
         known = self.tokens.get(token.strip())
+        if known is None and self.token_webhook is not None:
+            known = await self.token_webhook(token.strip())
         if known is None:
             return None
         groups = known.groups if AUTHENTICATED in known.groups else (*known.groups, AUTHENTICATED)
@@ -181,7 +186,7 @@ class SandboxServer:
         return bytes(body)
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        user = self._authenticate(request)
+        user = await self._authenticate(request)
         if user is None:
             return _json(401, unauthorized_status())
         body = await self._read_body(request)

@@ -202,7 +202,9 @@ def test_rendered_rbac_is_what_the_sandbox_is_seeded_with() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"clusters": [{"name": "prod", "backend": "eks", "arn": "arn:aws:eks:eu-west-1:1:cluster/prod"}]}, "backend"),
+        ({"clusters": [{"name": "prod", "backend": "agent"}]}, "backend"),
+        ({"clusters": [{"name": "prod", "backend": "eks", "region": "eu-west-1"}]}, "arn"),
+        ({"clusters": [{"name": "prod", "backend": "eks", "region": "eu-west-1", "arn": "arn:aws:eks:x"}]}, "arn"),
         ({"clusters": [{"name": "prod", "backend": "kubeconfig"}]}, "kubeconfigPath"),
         ({"clusters": [{"name": "Prod_1", "backend": "in-cluster"}]}, "name"),
         ({"replicaCount": 2}, "replicaCount"),

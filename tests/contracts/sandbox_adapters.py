@@ -23,7 +23,7 @@ from periscope_core.testing.contracts import PodRef
 
 T = TypeVar("T")
 
-ADAPTERS = ("in-process", "kubeconfig:token", "kubeconfig:client-cert", "kubeconfig:exec-plugin", "in-cluster")
+ADAPTERS = ("in-process", "kubeconfig:token", "kubeconfig:client-cert", "kubeconfig:exec-plugin", "in-cluster", "eks")
 WORKER = PodRef("contract-pods", "worker", "main")
 
 # An exec credential plugin (sh starts far faster than python): prints the token held in
@@ -179,10 +179,59 @@ def in_cluster_connection(workdir: Path, *, server: str, ca_pem: bytes, token: s
     return Connection(backend, ClusterEntry(name="contract", backend="in-cluster"))
 
 
-def socket_connection(adapter: str, served: ServedFleet, workdir: Path, server: str) -> Connection:
+class EksAccount(NamedTuple):
+    """An AWS account on loopback: moto's EKS (where clusters are registered) and moto's STS."""
+
+    eks_url: str
+    sts_url: str
+    region: str
+    account: str
+
+    def register(self, name: str, *, server: str, ca_pem: bytes) -> str:
+        """Make ``name`` an EKS cluster served at ``server``; its ARN."""
+        from moto.eks.models import eks_backends
+
+        clusters = eks_backends[self.account][self.region].clusters
+        if name not in clusters:
+            import boto3
+
+            boto3.client("eks", region_name=self.region, endpoint_url=self.eks_url, aws_access_key_id=KEY_ID,
+                         aws_secret_access_key=KEY_SECRET).create_cluster(
+                name=name, roleArn=f"arn:aws:iam::{self.account}:role/eks", resourcesVpcConfig={})  # fmt: skip
+        # What EKS reports is where the cluster is: here, a sandbox apiserver.
+        clusters[name].endpoint = server
+        clusters[name].certificate_authority = {"data": base64.b64encode(ca_pem).decode()}
+        return f"arn:aws:eks:{self.region}:{self.account}:cluster/{name}"
+
+    def backend(self) -> ClusterBackend:
+        from aiobotocore.session import AioSession
+
+        from periscope_adapters.eks import EksBackend
+
+        session = AioSession()
+        session.set_credentials(KEY_ID, KEY_SECRET)
+        return EksBackend(eks_endpoint_url=self.eks_url, sts_endpoint_url=self.sts_url, session=session)
+
+
+KEY_ID, KEY_SECRET = "AKIAPERISCOPECONTRACT", "contract-secret"
+
+
+def eks_connection(account: EksAccount, served: ServedFleet, server: str) -> Connection:
+    """The eks backend, as the account's key, to a cluster EKS says is at ``server``."""
+    name = "contract" if server == served.cluster.url else "contract-elsewhere"
+    arn = account.register(name, server=server, ca_pem=served.fleet.ca.ca_pem)
+    return Connection(account.backend(), ClusterEntry(name="contract", backend="eks", arn=arn, region=account.region))
+
+
+def socket_connection(
+    adapter: str, served: ServedFleet, workdir: Path, server: str, account: EksAccount | None = None
+) -> Connection:
     """The named socket adapter, authenticated as the sandbox admin, aimed at ``server``."""
     workdir.mkdir(parents=True, exist_ok=True)
     ca_pem, token = served.fleet.ca.ca_pem, served.cluster.admin_token
+    if adapter == "eks":
+        assert account is not None, "the eks adapter needs an AWS account"
+        return eks_connection(account, served, server)
     if adapter == "in-cluster":
         return in_cluster_connection(workdir, server=server, ca_pem=ca_pem, token=token)
     if adapter == "kubeconfig:token":
