@@ -27,9 +27,9 @@ from periscope_core.domain.auth_config import (
 from periscope_core.domain.authz import impersonation_for
 from periscope_core.domain.errors import ConfigError, ConfigProblem, IdentityRejected
 from periscope_core.domain.identity import Impersonation, Principal
-from periscope_core.ports.secrets import ReferenceResolver
 from periscope_core.services.can_i import CanIService
 from periscope_core.services.sessions import SessionService
+from periscope_entrypoints.secret_resolvers import secret_resolver
 from periscope_entrypoints.settings import Settings
 
 __all__ = ["PURGE_INTERVAL", "SESSIONS_DB", "Identity", "load_identity"]
@@ -49,7 +49,6 @@ class Identity:
         self.mode: AuthMode = mode
         self.can_i = CanIService(ttl=config.authorization.can_i_cache_seconds)
         self._settings = settings
-        self._resolver = ReferenceResolver()
         self._sessions: SessionService | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._dev = self._dev_identity() if mode == "dev" else None
@@ -95,8 +94,9 @@ class Identity:
         if self._sessions is not None:
             return
         oidc, data_dir = self.config.oidc, self._settings.data_dir
+        resolver = secret_resolver()  # here, not in __init__: the AWS client takes half a second to import
         try:
-            secret = await self._resolver.resolve(oidc.clientSecret) if oidc.clientSecret else ""
+            secret = await resolver.resolve(oidc.clientSecret) if oidc.clientSecret else ""
             provider = await HttpOidcProvider.discover(issuer=oidc.issuer, client_id=oidc.clientID,
                                                        client_secret=secret, scopes=oidc.scopes,
                                                        audience=oidc.audience)
@@ -104,7 +104,7 @@ class Identity:
             store = await SqliteSessionStore.open(Path(data_dir) / SESSIONS_DB)
             self._closers.append(store.aclose)
             ring = await load_key_ring(secret=self._settings.session_secret, data_dir=data_dir,
-                                       resolver=self._resolver)
+                                       resolver=resolver)
         except BaseException:
             await self.aclose()
             raise

@@ -2,8 +2,9 @@
 
 ``${NAME}`` reads an environment variable, ``file://path`` a file (trailing newlines
 trimmed, as mounted Secrets often end with one), ``<scheme>://...`` goes to the
-resolver registered for that scheme (AWS Secrets Manager, SSM and Vault adapters
-register themselves), and anything else is the secret itself.
+resolver registered for that scheme (the entrypoints register the AWS Secrets
+Manager, SSM and Vault adapters), and anything else is the secret itself. A ``#<key>``
+suffix picks one field of a secret that holds several.
 """
 
 from __future__ import annotations
@@ -21,6 +22,27 @@ _ENV = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://")
 RESERVED_SCHEMES = frozenset({"aws-secretsmanager", "aws-ssm", "vault"})
 """Schemes that are always references: without a resolver they fail instead of passing as literals."""
+
+
+def split_reference(reference: str, scheme: str) -> tuple[str, str | None]:
+    """``<scheme>://<location>[#<key>]`` as (location, key); raises SecretUnresolvable for another scheme."""
+    prefix = f"{scheme}://"
+    if not reference.startswith(prefix):
+        raise SecretUnresolvable(f"{reference} is not a {prefix} reference")
+    location, hashed, key = reference.removeprefix(prefix).partition("#")
+    return location, key if hashed else None
+
+
+def pick_field(reference: str, document: object, key: str) -> str:
+    """The string under ``key`` of a decoded JSON object; errors name the reference and key, never a value."""
+    if not isinstance(document, dict):
+        raise SecretUnresolvable(f"cannot resolve {reference}: the secret is not a JSON object, so it has no key {key}")
+    if key not in document:
+        raise SecretUnresolvable(f"cannot resolve {reference}: the secret has no key {key}")
+    value = document[key]
+    if not isinstance(value, str):
+        raise SecretUnresolvable(f"cannot resolve {reference}: the value under {key} is not a string")
+    return value
 
 
 class SecretResolver(ABC):
