@@ -25,6 +25,7 @@ from periscope_core.services.browse import BrowseService
 from periscope_core.services.directory import ClusterDirectory
 from periscope_core.services.editing import EditingService
 from periscope_core.services.exec_sessions import ExecSessions
+from periscope_core.services.fleet import FleetService
 from periscope_core.services.logs import LogService
 from periscope_core.services.openapi import OpenApiProxy
 from periscope_core.services.registry import load_registry
@@ -53,6 +54,7 @@ class Services:
     """Live lists; the HTTP server runs it (``async with``) for as long as it serves."""
     logs: LogService
     """Pod and workload logs; run by the HTTP server like ``watch_hub``."""
+    fleet: FleetService
     audit_storage: AuditStorage | None = None
     """The audit database (None: audit storage is off); the HTTP server runs its maintenance."""
 
@@ -100,11 +102,13 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
                                  is_admin=partial(is_audit_admin, authz=identity.config.authorization))
     if settings.probe_clusters_on_boot:
         await exec_sessions.probe([entry.name for entry in directory.entries()])
+    browse = BrowseService(directory)
     return Services(
-        settings=settings, directory=directory, browse=BrowseService(directory), editing=EditingService(directory),
+        settings=settings, directory=directory, browse=browse, editing=EditingService(directory),
         actions=ActionsService(directory), openapi=OpenApiProxy(directory), audit=audit, exec_sessions=exec_sessions,
         identity=identity,
         watch_hub=WatchHub(directory, settings=HubSettings(per_user_limit=settings.watch_per_user_limit,
                                                            ping_interval=settings.stream_ping_seconds)),
         logs=LogService(directory, ping_interval=settings.stream_ping_seconds), audit_storage=audit_storage,
+        fleet=FleetService(directory, browse),
     )

@@ -21,6 +21,7 @@ from periscope_entrypoints.http.controllers.auth import ActorController, AuthCon
 from periscope_entrypoints.http.controllers.can_i import CanIController
 from periscope_entrypoints.http.controllers.editing import EditingController, OpenApiController
 from periscope_entrypoints.http.controllers.exec import ExecController, ExecSessionsController
+from periscope_entrypoints.http.controllers.fleet import FleetController
 from periscope_entrypoints.http.controllers.logs import LogsController
 from periscope_entrypoints.http.controllers.watch import CustomWatchController, DebugStreamsController
 from periscope_entrypoints.http.deps import dependencies
@@ -39,6 +40,7 @@ def create_app(services: Services) -> Litestar:
             HealthController,
             FeaturesController,
             ClustersController,
+            FleetController,
             CustomResourcesController,
             ResourcesController,
             EditingController, OpenApiController, ActionsController,

@@ -53,7 +53,8 @@ class LiveConsole:
 @contextmanager
 def live_console(session_console: Any, workdir: Path, **settings: Any) -> Iterator[LiveConsole]:
     """A console over the session console's fleet with ``settings`` (Settings fields)."""
-    full = Settings(clusters_file=str(session_console.workdir / "clusters.yaml"), data_dir=str(workdir), **settings)
+    settings.setdefault("clusters_file", str(session_console.workdir / "clusters.yaml"))
+    full = Settings(data_dir=str(workdir), **settings)
     with start_blocking_portal() as portal:
         sink = MemoryAuditSink()
         audit = AuditPipeline([sink])

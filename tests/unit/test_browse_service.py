@@ -11,7 +11,6 @@ import pytest
 from periscope_core.domain.clusters import ClusterEntry, ClusterRegistry
 from periscope_core.domain.errors import ClusterNotFound, Forbidden, UnknownKind
 from periscope_core.domain.identity import Impersonation
-from periscope_core.ports.backends import BackendContext, ClusterBackend
 from periscope_core.ports.transport import (
     BufferedResponse,
     ChannelSocket,
@@ -21,6 +20,7 @@ from periscope_core.ports.transport import (
 )
 from periscope_core.services.browse import BrowseService
 from periscope_core.services.directory import ClusterDirectory
+from periscope_core.testing.backends import StaticBackend
 
 Handler = Callable[[KubeRequest], tuple[int, Any]]
 
@@ -50,20 +50,10 @@ class ScriptedTransport(ClusterTransport):
         return None
 
 
-class ScriptedBackend(ClusterBackend):
-    name = "scripted"
-
-    def __init__(self, transport: ScriptedTransport) -> None:
-        self.transport = transport
-
-    async def connect(self, entry: ClusterEntry, context: BackendContext) -> ClusterTransport:
-        return self.transport
-
-
 def _service(routes: dict[str, Any]) -> tuple[BrowseService, ScriptedTransport]:
     transport = ScriptedTransport(routes)
     registry = ClusterRegistry(clusters=(ClusterEntry(name="prod", backend="scripted"),), source="test")
-    directory = ClusterDirectory(registry, {"scripted": ScriptedBackend(transport)})
+    directory = ClusterDirectory(registry, {"scripted": StaticBackend(transport, name="scripted")})
     return BrowseService(directory), transport
 
 

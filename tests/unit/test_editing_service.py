@@ -23,12 +23,12 @@ from periscope_core.domain.editing import (
 from periscope_core.domain.errors import Forbidden, InvalidRequest, NotFound
 from periscope_core.domain.identity import Impersonation
 from periscope_core.domain.resources import GroupVersionResource
-from periscope_core.ports.backends import BackendContext, ClusterBackend
 from periscope_core.ports.transport import ChannelSocket, ClusterTransport, KubeRequest, KubeResponse
 from periscope_core.services.actions import RESTART_ANNOTATION, ActionsService, job_name
 from periscope_core.services.directory import ClusterDirectory
 from periscope_core.services.editing import EditingService
 from periscope_core.services.openapi import OpenApiProxy
+from periscope_core.testing.backends import StaticBackend
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 BOB = Impersonation(user="bob", groups=("developers",))  # no binding: may do nothing
@@ -64,16 +64,6 @@ class CountingTransport(ClusterTransport):
         await self.inner.aclose()
 
 
-class SandboxBackend(ClusterBackend):
-    name = "sandbox"
-
-    def __init__(self, transport: ClusterTransport) -> None:
-        self.transport = transport
-
-    async def connect(self, entry: ClusterEntry, context: BackendContext) -> ClusterTransport:
-        return self.transport
-
-
 @pytest.fixture
 def api() -> ApiServer:
     api = ApiServer(name="edit")
@@ -98,7 +88,7 @@ def transport(api: ApiServer) -> CountingTransport:
 @pytest.fixture
 def directory(transport: CountingTransport) -> ClusterDirectory:
     registry = ClusterRegistry(clusters=(ClusterEntry(name="edit", backend="sandbox"),))
-    return ClusterDirectory(registry, {"sandbox": SandboxBackend(transport)})
+    return ClusterDirectory(registry, {"sandbox": StaticBackend(transport, name="sandbox")})
 
 
 @pytest.fixture

@@ -65,17 +65,3 @@ export function FleetCard({ entry }: { entry: FleetEntry }) {
     </Link>
   );
 }
-
-export function FleetCardLoading({ name }: { name: string }) {
-  return (
-    <div className="card fleet-card loading" aria-busy="true" data-testid={`cluster-card-${name}`}>
-      <div className="card-head">
-        <span className="glyph glyph-unknown" />
-        <span className="card-title">{name}</span>
-        <span className="card-status">Checking…</span>
-      </div>
-      <div className="skeleton" />
-      <div className="skeleton short" />
-    </div>
-  );
-}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../api/client";
 import type { Row } from "../api/types";
-import { countByStatus, failedEntry, groupByEnvironment, summarize, type FleetEntry } from "./summary";
+import { countByStatus, groupByEnvironment, summarize, type FleetEntry } from "./summary";
 
 const prod = { name: "prod", backend: "kubeconfig", execEnabled: true, environment: "prod" };
 
@@ -39,16 +38,6 @@ describe("summarize", () => {
     const entry = summarize(prod, [r({ ready: true })], [r({ phase: "Running", status: "Running" })], 1);
     expect(entry.status).toBe("healthy");
     expect(entry.hotSignals).toEqual([]);
-  });
-});
-
-describe("failedEntry", () => {
-  it("maps errors to a status and keeps the message short", () => {
-    expect(failedEntry(prod, new ApiError(403, "E_FORBIDDEN", "nodes is forbidden")).status).toBe("denied");
-    expect(failedEntry(prod, new ApiError(502, "E_UPSTREAM", "x")).status).toBe("unreachable");
-    const long = failedEntry(prod, new ApiError(500, "E_INTERNAL", "y".repeat(500)));
-    expect(long.status).toBe("unknown");
-    expect(long.error?.message).toHaveLength(200);
   });
 });
 

@@ -1,6 +1,6 @@
-/** Cluster health at a glance: the fleet entry shape, and how to derive it from plain lists. */
+/** Cluster health at a glance: the fleet entry shape (as `/api/fleet` answers), and how the cluster
+ * overview derives it from plain lists. */
 
-import { ApiError } from "../api/client";
 import type { ClusterInfo, Row } from "../api/types";
 
 export type ClusterStatus = "healthy" | "degraded" | "unreachable" | "unknown" | "denied";
@@ -26,6 +26,7 @@ export interface FleetEntry {
   };
   hotSignals: HotSignal[];
   error?: { code: string; message: string };
+  lastContact?: string;
 }
 
 /** Pod states that mean "a human should look", grouped into the fleet's hot signals. */
@@ -89,14 +90,6 @@ export function summarize(cluster: ClusterInfo, nodes: readonly Row[], pods: rea
 function identity(cluster: ClusterInfo): Pick<FleetEntry, "name" | "backend" | "environment" | "region" | "tags"> {
   const { name, backend, environment, region, tags } = cluster;
   return { name, backend, environment, region, tags };
-}
-
-/** A card for a cluster that could not be summarised. */
-export function failedEntry(cluster: ClusterInfo, error: unknown): FleetEntry {
-  const api = error instanceof ApiError ? error : new ApiError(0, "E_UNKNOWN", String(error));
-  const status: ClusterStatus =
-    api.status === 403 ? "denied" : [0, 401, 502, 503].includes(api.status) ? "unreachable" : "unknown";
-  return { ...identity(cluster), status, hotSignals: [], error: { code: api.code, message: api.message.slice(0, 200) } };
 }
 
 /** Production first, then the usual promotion stages; any other name sorts alphabetically after them. */

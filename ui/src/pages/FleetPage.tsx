@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { FleetCard, FleetCardLoading, StatusGlyph } from "../fleet/FleetCard";
-import { countByStatus, groupByEnvironment, type ClusterStatus, type FleetEntry } from "../fleet/summary";
+import { FleetCard, StatusGlyph } from "../fleet/FleetCard";
+import { countByStatus, groupByEnvironment, type ClusterStatus } from "../fleet/summary";
 import { useFleet } from "../fleet/useFleet";
 import { Icon } from "../ui/Icon";
 import { Empty, ErrorState, Loading } from "../ui/states";
@@ -18,7 +18,7 @@ export function FleetPage() {
   }
   const term = filter.trim().toLowerCase();
   const visible = fleet.entries.filter((e) => e.name.toLowerCase().includes(term));
-  const counts = countByStatus(visible.filter((e): e is FleetEntry => !("loading" in e)));
+  const counts = countByStatus(visible);
   return (
     <div className="page fleet-page">
       <div className="toolbar">
@@ -44,13 +44,9 @@ export function FleetPage() {
               {environment} <span className="count">{entries.length}</span>
             </h2>
             <div className="card-grid">
-              {entries.map((entry) =>
-                "loading" in entry ? (
-                  <FleetCardLoading key={entry.name} name={entry.name} />
-                ) : (
-                  <FleetCard key={entry.name} entry={entry} />
-                ),
-              )}
+              {entries.map((entry) => (
+                <FleetCard key={entry.name} entry={entry} />
+              ))}
             </div>
           </section>
         ))}
