@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import random
+from collections import Counter
 from typing import Any
 
 import yaml
@@ -114,10 +115,21 @@ def seed_karpenter(seed: Seeder, pools: dict[str, Obj], nodes: list[Obj]) -> Non
                 ],
             },
         )
+    pool_sizes = Counter(n["metadata"]["labels"].get("karpenter.sh/nodepool") for n in nodes)
+    seen_pools: set[str] = set()
     for n in nodes:
         pool = n["metadata"]["labels"].get("karpenter.sh/nodepool")
         if pool is None:
             continue
+        conditions = [
+            {"type": t, "status": "True", "reason": t, "message": "", "lastTransitionTime": seed.now()}
+            for t in ("Launched", "Registered", "Initialized", "Ready")
+        ]
+        if pool not in seen_pools and pool_sizes[pool] > 1:
+            # The first node of a bigger pool predates its NodePool's last change: drifted.
+            conditions.append({"type": "Drifted", "status": "True", "reason": "NodePoolDrifted", "message": "",
+                               "lastTransitionTime": seed.now()})
+        seen_pools.add(pool)
         labels = n["metadata"]["labels"]
         claim = seed.create(
             {
@@ -146,16 +158,7 @@ def seed_karpenter(seed: Seeder, pools: dict[str, Obj], nodes: list[Obj]) -> Non
                 "imageID": "ami-0b2cd1f8bc1e3ab26",
                 "capacity": n["status"]["capacity"],
                 "allocatable": n["status"]["allocatable"],
-                "conditions": [
-                    {
-                        "type": t,
-                        "status": "True",
-                        "reason": t,
-                        "message": "",
-                        "lastTransitionTime": seed.now(),
-                    }
-                    for t in ("Launched", "Registered", "Initialized", "Ready")
-                ],
+                "conditions": conditions,
             },
         )
 
@@ -203,23 +206,7 @@ def seed_unschedulable(seed: Seeder) -> None:
             ],
         )
     )
-    seed.set_status(
-        gpu,
-        {
-            "phase": "Pending",
-            "qosClass": "Burstable",
-            "conditions": [
-                {
-                    "type": "PodScheduled",
-                    "status": "False",
-                    "reason": "Unschedulable",
-                    "message": scheduler["message"],
-                    "lastProbeTime": None,
-                    "lastTransitionTime": seed.now(),
-                }
-            ],
-        },
-    )
+    seed.set_status(gpu, _unschedulable(seed, scheduler["message"]))
     seed.event(
         gpu, "FailedScheduling", scheduler["message"], warning=True, component="default-scheduler", count=7
     )
@@ -239,5 +226,18 @@ def seed_unschedulable(seed: Seeder) -> None:
             nodeSelector={"kubernetes.io/arch": "arm64", "nvidia.com/device-plugin.config": "a100"},
         )
     )
+    for stuck in (batch, runner):
+        seed.set_status(stuck, _unschedulable(seed, "0/7 nodes are available: 7 node(s) didn't match Pod's node "
+                                                    "affinity/selector."))  # fmt: skip
     for target, event in zip((gpu, batch, runner), karpenter, strict=True):
         seed.event(target, event["reason"], event["message"], warning=True, component="karpenter", count=12)
+
+
+def _unschedulable(seed: Seeder, message: str) -> Obj:
+    """A Pending pod's status as kube-scheduler leaves it when no node fits."""
+    return {
+        "phase": "Pending",
+        "qosClass": "Burstable",
+        "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
+                        "lastProbeTime": None, "lastTransitionTime": seed.now()}],
+    }

@@ -5,7 +5,7 @@ same thing on the demo as on a real cluster. Each tier includes every tier below
 The tiers are honest about what they grant:
 
 - ``read``: get/list/watch on workloads, config (no Secrets), networking, storage,
-  nodes, namespaces, events and CRDs;
+  nodes, namespaces, events, CRDs and Karpenter's NodePools, NodeClaims and EC2NodeClasses;
 - ``triage``: read, plus what incident response needs without touching a spec:
   ``*/scale`` (get, patch, update), pod delete and eviction, exec, attach and
   port-forward. It cannot patch a Deployment, so it cannot change an image or a
@@ -69,6 +69,9 @@ _READ_RULES = [
     _rule(_READ, "storage.k8s.io", "storageclasses", "csidrivers", "csinodes", "volumeattachments"),
     _rule(_READ, "apiextensions.k8s.io", "customresourcedefinitions"),
     _rule(_READ, "metrics.k8s.io", "pods", "nodes"),
+    # Node provisioning is part of reading a cluster's capacity (the Karpenter view).
+    _rule(_READ, "karpenter.sh", "nodepools", "nodeclaims"),
+    _rule(_READ, "karpenter.k8s.aws", "ec2nodeclasses"),
 ]
 
 # Scaling goes through the scale subresource only; patching the workload itself would

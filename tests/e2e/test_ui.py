@@ -76,6 +76,29 @@ async def test_fleet_drill_down_to_a_pods_yaml(page: Any) -> None:
     await expect(page.get_by_test_id("yaml")).to_contain_text(f"name: {name}")
 
 
+async def test_karpenter_pools_drift_and_why_a_pod_waits(page: Any) -> None:
+    expect = playwright_api.expect
+    await page.goto("/clusters/prod")
+    await page.get_by_role("navigation", name="Kinds").get_by_role("link", name="Karpenter", exact=True).click()
+    await expect(page.get_by_test_id("karpenter-page")).to_be_visible()
+    await expect(page.get_by_test_id("nodepools")).to_contain_text("general")
+    # A pool with a drifted node is open by itself.
+    claims = page.get_by_test_id("claims-general")
+    await expect(claims).to_have_attribute("open", "")
+    await expect(claims).to_contain_text("Drifted")
+    pending = page.get_by_test_id("pending-pods")
+    await pending.get_by_role("button").filter(has_text="ml/gpu-trainer-0").click()
+    await expect(pending).to_contain_text("did not tolerate nvidia.com/gpu=true:NoSchedule")
+    await _shot(page, "karpenter")
+
+    await page.get_by_test_id("nodepools").get_by_role("cell", name="general", exact=True).click()
+    pane = page.get_by_test_id("detail-pane")
+    await expect(pane).to_contain_text("NodePool")
+    await pane.get_by_role("tab", name="YAML").click()
+    await expect(pane.get_by_test_id("yaml")).to_contain_text("kind: NodePool")
+    assert "kind=nodepools" in page.url
+
+
 async def test_palette_jumps_to_an_object_and_theme_toggles(page: Any) -> None:
     expect = playwright_api.expect
     rows = await _open_pods(page)

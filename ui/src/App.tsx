@@ -6,6 +6,7 @@ import { ClusterScope, useCluster } from "./layout/ClusterScope";
 import { Shell } from "./layout/Shell";
 import { CrdsPage } from "./pages/CrdsPage";
 import { FleetPage } from "./pages/FleetPage";
+import { KarpenterPage } from "./pages/KarpenterPage";
 import { CustomListPage, KindListPage } from "./pages/ListPages";
 import { NotFound } from "./pages/NotFound";
 import { OverviewPage } from "./pages/OverviewPage";
@@ -16,6 +17,10 @@ function Overview() {
 
 function Crds() {
   return <CrdsPage cluster={useCluster().name} />;
+}
+
+function Karpenter() {
+  return <KarpenterPage cluster={useCluster().name} />;
 }
 
 function KindList() {
@@ -39,6 +44,7 @@ const router = createBrowserRouter([
           children: [
             { index: true, element: <Overview /> },
             { path: "crds", element: <Crds /> },
+            { path: "karpenter", element: <Karpenter /> },
             { path: "customresources/:group/:version/:plural", element: <CustomList /> },
             { path: ":plural", element: <KindList /> },
           ],

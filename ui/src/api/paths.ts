@@ -135,4 +135,5 @@ export const API = {
   execSessions: "/api/exec/sessions",
   crds: (cluster: string) => `/api/clusters/${enc(cluster)}/crds`,
   canI: (cluster: string) => `/api/clusters/${enc(cluster)}/can-i`,
+  karpenter: (cluster: string) => `/api/clusters/${enc(cluster)}/karpenter`,
 } as const;

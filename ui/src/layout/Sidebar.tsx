@@ -1,6 +1,7 @@
 import { NavLink, useParams, useSearchParams } from "react-router";
 import { useCrds } from "../api/queries";
 import type { CrdInfo } from "../api/types";
+import { hasKarpenterV1 } from "../karpenter/types";
 import { KINDS, SECTIONS } from "../kinds/registry";
 import { clusterPath, listPath } from "../state/url";
 
@@ -24,6 +25,11 @@ export function Sidebar({ cluster }: { cluster: string }) {
       <NavLink end to={clusterPath(cluster)} className={item}>
         Overview
       </NavLink>
+      {hasKarpenterV1(crds.data ?? []) && (
+        <NavLink to={`${clusterPath(cluster)}/karpenter`} className={item}>
+          Karpenter
+        </NavLink>
+      )}
       {SECTIONS.map((section) => (
         <div key={section} className="side-section">
           <div className="side-title">{section}</div>
