@@ -21,7 +21,7 @@ from periscope_adapters.sqlite._db import connect, migrate, storage_error
 from periscope_adapters.sqlite._filters import where
 from periscope_adapters.sqlite._rows import SELECT_CHAIN, SELECT_RECORD, chain_values, record
 from periscope_core.domain.audit import AuditRecord
-from periscope_core.domain.audit_chain import GENESIS, ChainVerifier, VerifyResult
+from periscope_core.domain.audit_chain import GENESIS, ChainCheckpoint, ChainVerifier, VerifyResult
 from periscope_core.domain.audit_query import AuditPage, AuditQuery, encode_cursor
 from periscope_core.ports.audit import AuditStore
 
@@ -131,10 +131,13 @@ class SqliteAuditStore(AuditStore):
                 return
             after = rows[-1][0]
 
-    async def verify(self) -> VerifyResult:
+    async def verify(self, after: ChainCheckpoint | None = None) -> VerifyResult:
         anchor = await self._rows("SELECT row_id, seq, hash FROM audit_chain_anchor WHERE id = 1")
         last_id, anchor_seq, anchor_hash = anchor[0] if anchor else (0, 0, None)
-        verifier = ChainVerifier(anchor_seq=anchor_seq, anchor_hash=anchor_hash or GENESIS)
+        if after is not None and after.row_id >= last_id:
+            # Retention has not pruned past the checkpoint: the rows before it were vouched for already.
+            last_id, anchor_seq, anchor_hash = after.row_id, after.seq, after.hash
+        verifier = ChainVerifier(anchor_seq=anchor_seq, anchor_hash=anchor_hash or GENESIS, anchor_row_id=last_id)
         while True:
             rows = await self._rows(
                 f"SELECT id, prev_hash, hash, {SELECT_CHAIN} FROM audit_events WHERE id > ? ORDER BY id LIMIT ?",

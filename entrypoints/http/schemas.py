@@ -7,6 +7,7 @@ import msgspec
 from periscope_core.domain.clusters import ClusterSummary
 from periscope_core.services.audit import AuditHealth
 from periscope_core.services.crds import CrdInfo
+from periscope_entrypoints.audit_storage import ChainStatus
 
 __all__ = ["ClustersResponse", "CrdsResponse", "FeaturesResponse", "HealthResponse"]
 
@@ -21,6 +22,8 @@ class HealthResponse(CamelStruct, omit_defaults=True):
     clusters: int | None = None
     audit: AuditHealth | None = None
     """The audit pipeline: queued and lost rows, each sink's last error and since when."""
+    audit_chain: ChainStatus | None = None
+    """The last check of the audit log's hash chain (audit storage on)."""
 
 
 class FeaturesResponse(CamelStruct):

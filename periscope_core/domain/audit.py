@@ -229,6 +229,10 @@ class AuditSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds between retention passes."""
     queue_size: int = 10_000
     """Events kept in memory per sink while it cannot write; beyond that they are lost (and counted)."""
+    chain_check_interval: float = 300.0
+    """Seconds between checks of the hash chain's new rows (not read from the environment)."""
+    chain_full_check_interval: float = 86400.0
+    """Seconds between walks of the whole chain, which also catch edits to rows checked before."""
     problems: tuple[str, ...] = ()
     """Values that were ignored in favour of the default."""
 

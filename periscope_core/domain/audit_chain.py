@@ -62,19 +62,30 @@ def chain_hash(prev_hash: str, fields: Sequence[Field]) -> str:
     return hashlib.sha256(msgspec.json.encode([prev_hash, *fields])).hexdigest()
 
 
+class ChainCheckpoint(msgspec.Struct, frozen=True):
+    """The last row a verification vouched for: a later one can start there instead of at the anchor."""
+
+    row_id: int
+    seq: int
+    hash: str
+
+
 class VerifyResult(msgspec.Struct, frozen=True, kw_only=True):
     ok: bool
     rows_checked: int
     first_broken_id: int | None = None
     reason: str = ""
+    checkpoint: ChainCheckpoint | None = None
+    """Where the intact chain ends (None when no row was checked and there was no starting point)."""
 
 
 class ChainVerifier:
     """Checks rows fed in storage order against the chain rules; stops at the first broken link."""
 
-    def __init__(self, *, anchor_seq: int = 0, anchor_hash: str = GENESIS) -> None:
+    def __init__(self, *, anchor_seq: int = 0, anchor_hash: str = GENESIS, anchor_row_id: int = 0) -> None:
         self._seq = anchor_seq
         self._hash = anchor_hash
+        self._row_id = anchor_row_id
         self._checked = 0
         self._broken: tuple[int, str] | None = None
 
@@ -102,12 +113,14 @@ class ChainVerifier:
         if problem:
             self._broken = (row_id, problem)
             return False
-        self._seq, self._hash = int(seq), row_hash
+        self._seq, self._hash, self._row_id = int(seq), row_hash, row_id
         self._checked += 1
         return True
 
     def result(self) -> VerifyResult:
+        checkpoint = ChainCheckpoint(self._row_id, self._seq, self._hash) if self._row_id else None
         if self._broken is not None:
             row_id, reason = self._broken
-            return VerifyResult(ok=False, rows_checked=self._checked, first_broken_id=row_id, reason=reason)
-        return VerifyResult(ok=True, rows_checked=self._checked)
+            return VerifyResult(ok=False, rows_checked=self._checked, first_broken_id=row_id, reason=reason,
+                                checkpoint=checkpoint)  # fmt: skip
+        return VerifyResult(ok=True, rows_checked=self._checked, checkpoint=checkpoint)

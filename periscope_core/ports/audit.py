@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Mapping, Sequence
 
 from periscope_core.domain.audit import AuditEvent, AuditRecord
-from periscope_core.domain.audit_chain import VerifyResult
+from periscope_core.domain.audit_chain import ChainCheckpoint, VerifyResult
 from periscope_core.domain.audit_query import AuditPage, AuditQuery
 
 __all__ = ["AuditSink", "AuditStore", "SinkDetail"]
@@ -70,8 +70,9 @@ class AuditStore(ABC):
         """
 
     @abstractmethod
-    async def verify(self) -> VerifyResult:
-        """Walk the hash chain from its anchor and report the first broken link."""
+    async def verify(self, after: ChainCheckpoint | None = None) -> VerifyResult:
+        """Walk the hash chain and report the first broken link: from ``after`` (a checkpoint an
+        earlier verification returned) when it is still past the anchor, else from the anchor."""
 
     async def aclose(self) -> None:
         """Release the store's resources; idempotent."""

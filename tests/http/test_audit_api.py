@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 import yaml
 from anyio.from_thread import BlockingPortal, start_blocking_portal
@@ -235,3 +236,33 @@ def test_shutdown_flushes_queued_rows(console: Any, portal: BlockingPortal, tmp_
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM audit_events WHERE request_id = ?",
                             ("flushed-at-shutdown",)).fetchone() == (1,)
+
+
+def test_health_reports_a_tampered_row_in_the_hash_chain(console: Any, portal: BlockingPortal, tmp_path: Path) -> None:
+    db = tmp_path / "audit.db"
+    settings = _settings(console, tmp_path, ADA, db)
+    quick = msgspec.structs.replace(settings.audit, chain_check_interval=0.05, chain_full_check_interval=0.2)
+    door = Door(portal, msgspec.structs.replace(settings, audit=quick))
+    try:
+        for n in range(3):
+            portal.call(door.services.audit.emit, AuditEvent(
+                timestamp=door.services.audit.now(), request_id=f"chained-{n}", actor=Actor(ADA.subject),
+                verb="login", outcome="success"))  # fmt: skip
+
+        def chain() -> dict[str, Any]:
+            status: dict[str, Any] = door.http.get("/healthz", params={"verbose": ""}).json().get("auditChain", {})
+            return status
+
+        deadline = time.monotonic() + 5
+        while chain().get("verifiedThroughId", 0) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert chain()["ok"] is True
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE audit_events SET reason = 'nothing happened' WHERE id = 2")
+        while chain().get("ok", True) and time.monotonic() < deadline + 5:
+            time.sleep(0.02)
+        broken = chain()
+        assert (broken["ok"], broken["firstBrokenId"]) == (False, 2)
+        assert "changed" in broken["reason"]
+    finally:
+        door.stop()

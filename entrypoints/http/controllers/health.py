@@ -21,7 +21,8 @@ class HealthController(Controller):
 
         Args:
             services: The application services.
-            verbose: Present (any value) to add the version, the number of clusters and the audit pipeline.
+            verbose: Present (any value) to add the version, the number of clusters, the audit pipeline
+                and the last check of the audit hash chain.
 
         Returns:
             ``{"status": "ok"}``, with details when asked.
@@ -29,5 +30,6 @@ class HealthController(Controller):
         if verbose is None:
             return HealthResponse(status="ok")
         clusters = len(services.directory.entries())
+        storage = services.audit_storage
         return HealthResponse(status="ok", version=services.settings.version, clusters=clusters,
-                              audit=services.audit.health())
+                              audit=services.audit.health(), audit_chain=storage.chain if storage else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from periscope_adapters.sqlite import verify
+from periscope_adapters.sqlite import SqliteAuditStore, verify
 from periscope_core.domain.audit_chain import chain_hash
 
 from .support import event, execute, rows, write
@@ -61,3 +61,23 @@ async def test_deleted_first_and_last_rows_are_found(tmp_path: Path) -> None:
     result = await verify(path)
     assert (result.ok, result.first_broken_id, result.rows_checked) == (False, 9, 8)
     assert "after id 8 were deleted" in result.reason
+
+
+async def test_a_check_from_a_checkpoint_reads_only_newer_rows(tmp_path: Path) -> None:
+    path = await chained(tmp_path, count=6)
+    store = SqliteAuditStore(str(path))
+    try:
+        first = await store.verify()
+        assert first.checkpoint is not None
+        assert (first.rows_checked, first.checkpoint.row_id) == (6, 6)
+        await write(path, [event(n) for n in range(6, 9)])
+        execute(path, "UPDATE audit_events SET reason = 'rewritten' WHERE id = 2")  # before the checkpoint
+        newer = await store.verify(after=first.checkpoint)
+        assert newer.checkpoint is not None
+        assert (newer.ok, newer.rows_checked, newer.checkpoint.row_id, newer.checkpoint.seq) == (True, 3, 9, 9)
+        whole = await store.verify()  # a full walk still finds the old edit
+        assert (whole.ok, whole.first_broken_id) == (False, 2)
+        execute(path, "UPDATE audit_events SET reason = 'again' WHERE id = 8")
+        assert (await store.verify(after=first.checkpoint)).first_broken_id == 8
+    finally:
+        await store.aclose()
