@@ -14,14 +14,16 @@ from typing import Any
 
 import yaml
 
-from periscope_adapters.sandbox._manifests import container, node, pod
+from periscope_adapters.sandbox._manifests import container, node, pod, service
 from periscope_adapters.sandbox._objects import Obj, name_suffix
 from periscope_adapters.sandbox._seed import Seeder
 
 __all__ = [
     "failed_scheduling_events",
+    "karpenter_cost_rbac",
     "karpenter_crds",
     "karpenter_node",
+    "offering_prices",
     "seed_karpenter",
     "seed_unschedulable",
 ]
@@ -48,9 +50,42 @@ def failed_scheduling_events() -> list[dict[str, Any]]:
     return events
 
 
+# On-demand $/hour in us-east-1 for the demo's instance types; spot is a zone-dependent share of it.
+_ON_DEMAND = {"m6i.large": 0.096, "m6i.xlarge": 0.192, "c6i.2xlarge": 0.34, "r6i.xlarge": 0.252}
+_SPOT_SHARE = {"us-east-1a": 0.31, "us-east-1b": 0.36, "us-east-1c": 0.42}
+
+
+def offering_prices() -> str:
+    """The controller's price gauges in the Prometheus text format, as Karpenter exports them."""
+    lines = ["# HELP karpenter_cloudprovider_instance_type_offering_price_estimate Estimated hourly price "
+             "used when making informed decisions on node cost calculation.",
+             "# TYPE karpenter_cloudprovider_instance_type_offering_price_estimate gauge"]  # fmt: skip
+    for instance_type, price in _ON_DEMAND.items():
+        for zone, share in _SPOT_SHARE.items():
+            for capacity, value in (("on-demand", price), ("spot", round(price * share, 4))):
+                lines.append(
+                    "karpenter_cloudprovider_instance_type_offering_price_estimate"
+                    f'{{capacity_type="{capacity}",instance_type="{instance_type}",region="us-east-1",zone="{zone}"}}'
+                    f" {value}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _metrics(path: str) -> tuple[int, str, bytes]:
+    if path != "/metrics":
+        return 404, "text/plain; charset=utf-8", b"404 page not found\n"
+    return 200, "text/plain; version=0.0.4; charset=utf-8", offering_prices().encode()
+
+
 def seed_karpenter(seed: Seeder, pools: dict[str, Obj], nodes: list[Obj]) -> None:
     for crd in karpenter_crds():
         seed.add_crd(crd)
+    # The controller's metrics, reached through the apiserver's service proxy as the Karpenter view does,
+    # and the grant that lets the tiers read them (services/proxy is not in any tier).
+    seed.create(service("karpenter", "karpenter", port=8080, target=8080, selector="karpenter"))
+    seed.serve_proxy("karpenter", "karpenter", "8080", _metrics)
+    for obj in karpenter_cost_rbac():
+        seed.create(obj)
     seed.create(
         {
             "apiVersion": f"{_AWS}/v1",
@@ -241,3 +276,18 @@ def _unschedulable(seed: Seeder, message: str) -> Obj:
         "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message,
                         "lastProbeTime": None, "lastTransitionTime": seed.now()}],
     }
+
+
+def karpenter_cost_rbac() -> list[Obj]:
+    """Reading the controller's metrics through the service proxy, for every tier (namespaced to karpenter)."""
+    rbac = "rbac.authorization.k8s.io"
+    name = "periscope-karpenter-metrics"
+    return [
+        {"apiVersion": f"{rbac}/v1", "kind": "Role", "metadata": {"name": name, "namespace": "karpenter"},
+         "rules": [{"apiGroups": [""], "resources": ["services/proxy"], "resourceNames": ["karpenter:8080"],
+                    "verbs": ["get"]}]},
+        {"apiVersion": f"{rbac}/v1", "kind": "RoleBinding", "metadata": {"name": name, "namespace": "karpenter"},
+         "roleRef": {"apiGroup": rbac, "kind": "Role", "name": name},
+         "subjects": [{"apiGroup": rbac, "kind": "Group", "name": f"periscope-tier:{tier}"}
+                      for tier in ("read", "triage", "write", "maintain")]},
+    ]  # fmt: skip

@@ -35,6 +35,7 @@ from ._rest import (
     update_response,
 )
 from ._routes import RequestInfo, is_true, parse_request
+from ._seed import ProxyHandler
 from ._status import ApiError, bad_request, method_not_allowed, not_found, path_not_found, status
 from ._store import Store, clone
 from ._subresources import subresource_response
@@ -103,6 +104,8 @@ class ApiServer:
         self.logs = LogBook(clock=self.clock)
         self.authorizer = Authorizer(_RbacView(self.store))
         self.faults = Faults(drop_watches=self.store.history.close_all, expire_history=self.store.compact)
+        self.proxy_backends: dict[tuple[str, str, str], ProxyHandler] = {}
+        """(namespace, service, port) -> what answers the service proxy there; nothing listens otherwise."""
         self.store.subscribe(self._on_change)
         for namespace in SYSTEM_NAMESPACES:
             self.create_object({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})

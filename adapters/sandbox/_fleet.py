@@ -38,7 +38,7 @@ from periscope_adapters.sandbox._kubeconfig import (
 from periscope_adapters.sandbox._manifests import binding, cluster_role
 from periscope_adapters.sandbox._objects import Obj, clone
 from periscope_adapters.sandbox._rbac import SYSTEM_MASTERS, UserInfo
-from periscope_adapters.sandbox._seed import ClusterSpec
+from periscope_adapters.sandbox._seed import ClusterSpec, ProxyHandler
 from periscope_adapters.sandbox._server import SandboxServer
 
 __all__ = ["ADMIN_USER", "BRIDGE_USER", "SandboxCluster", "SandboxFleet"]
@@ -85,6 +85,9 @@ class _Seeder:
 
     def add_crd(self, crd: Obj) -> None:
         self._api.add_crd(crd)
+
+    def serve_proxy(self, namespace: str, service: str, port: str, handler: ProxyHandler) -> None:
+        self._api.proxy_backends[(namespace, service, port)] = handler
 
     def now(self) -> str:
         return self._api.store.now()

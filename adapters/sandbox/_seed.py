@@ -9,7 +9,10 @@ from typing import Protocol
 
 from periscope_adapters.sandbox._objects import Obj
 
-__all__ = ["ClusterSpec", "Seeder"]
+__all__ = ["ClusterSpec", "ProxyHandler", "Seeder"]
+
+ProxyHandler = Callable[[str], tuple[int, str, bytes]]
+"""What listens behind a service: the proxied path in, (status, content type, body) out."""
 
 
 class Seeder(Protocol):
@@ -28,6 +31,10 @@ class Seeder(Protocol):
     def event(
         self, obj: Obj, reason: str, message: str, *, warning: bool, component: str, count: int
     ) -> None: ...
+
+    def serve_proxy(self, namespace: str, service: str, port: str, handler: ProxyHandler) -> None:
+        """Make ``services/<service>:<port>/proxy/...`` answer with ``handler(path)``."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -199,10 +199,19 @@ def _finalize(api: ApiServer, call: Call) -> SandboxResponse:
 
 
 def _proxy(api: ApiServer, call: Call) -> SandboxResponse:
-    """Nothing listens behind sandbox objects; answer as the apiserver does when dialing fails."""
-    obj = api.require(call.rt, call.namespace, call.info.name)
+    """A registered backend answers (``ApiServer.proxy_backends``); otherwise nothing listens, and the
+    answer is the apiserver's when dialing fails. The name may carry a scheme and a port
+    (``https:name:port``), as the apiserver's proxy path does."""
+    parts = call.info.name.split(":")
+    name, port = (parts[1], parts[2]) if len(parts) == 3 else (parts[0], parts[1] if len(parts) == 2 else "")
+    obj = api.require(call.rt, call.namespace, name)
     if call.rt.plural == "services":
-        message = f'no endpoints available for service "{call.info.name}"'
+        handler = api.proxy_backends.get((call.namespace, name, port))
+        if handler is not None:
+            proxied = call.request.path.partition("/proxy")[2] or "/"
+            code, content_type, body = handler(proxied)
+            return SandboxResponse(code, [("Content-Type", content_type)], body)
+        message = f'no endpoints available for service "{name}"'
     else:
         address = (obj.get("status") or {}).get("podIP") or call.info.name
         message = f"error trying to reach service: dial tcp {address}:80: connect: connection refused"

@@ -82,6 +82,8 @@ async def test_karpenter_pools_drift_and_why_a_pod_waits(page: Any) -> None:
     await page.get_by_role("navigation", name="Kinds").get_by_role("link", name="Karpenter", exact=True).click()
     await expect(page.get_by_test_id("karpenter-page")).to_be_visible()
     await expect(page.get_by_test_id("nodepools")).to_contain_text("general")
+    await expect(page.get_by_test_id("nodepools")).to_contain_text("Spot savings")  # priced from the metrics
+    await expect(page.get_by_test_id("metrics-unreachable")).to_have_count(0)
     # A pool with a drifted node is open by itself.
     claims = page.get_by_test_id("claims-general")
     await expect(claims).to_have_attribute("open", "")

@@ -9,6 +9,9 @@ import pytest
 from conftest import Console
 from live_peers import LiveConsole, live_console
 
+from periscope_adapters.sandbox._demo_karpenter import offering_prices
+from periscope_core.domain.prometheus_text import samples
+
 
 @pytest.fixture(scope="module")
 def live(console: Console, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConsole]:
@@ -58,6 +61,22 @@ def test_pending_pods_carry_karpenter_s_reasons_per_node_pool(live: LiveConsole)
     assert gpu["nodePools"][0]["daemonsetOverhead"] == {"cpu": "210m", "memory": "240Mi", "pods": "5"}
     runner = next(p for key, p in pending.items() if key.startswith("ci/"))
     assert [r["nodePool"] for r in runner["nodePools"]] == ["system", "runner-arm"]
+
+
+def test_node_pools_are_priced_from_the_controller_s_metrics(live: LiveConsole) -> None:
+    body = _overview(live, "prod")
+    assert body["metrics"] == {"available": True}
+    prices = {(s.labels["instance_type"], s.labels["capacity_type"], s.labels["zone"]): s.value
+              for s in samples(offering_prices())}  # fmt: skip
+    claims = next(g for g in body["nodeClaims"] if g["nodePool"] == "general")["claims"]  # type: ignore[attr-defined]
+    cost = sum(prices[(c["instanceType"], c["capacityType"], c["zone"])] for c in claims)
+    listed = sum(prices[(c["instanceType"], "on-demand", c["zone"])] for c in claims)
+    general = next(p for p in body["nodePools"] if p["name"] == "general")  # type: ignore[attr-defined]
+    assert general["costPerHour"] == pytest.approx(cost, abs=1e-4)
+    assert general["spotSavings"] == pytest.approx(1 - cost / listed, abs=1e-4)
+    assert 0 < general["spotSavings"] < 1  # two of its three nodes are spot
+    empty = next(p for p in body["nodePools"] if not p.get("nodes"))  # type: ignore[attr-defined]
+    assert (empty["costPerHour"], empty["spotSavings"]) == (0, 0)
 
 
 def test_a_cluster_without_karpenter_says_so(live: LiveConsole) -> None:

@@ -64,6 +64,17 @@ async def test_the_read_tier_sees_it_and_a_user_without_a_tier_is_forbidden(api:
         await _service(api).overview("c1", as_=Impersonation(user="stranger"))
 
 
+async def test_without_the_controller_s_metrics_the_pools_are_unpriced(api: ApiServer) -> None:
+    api.create_object({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "general"},
+                       "spec": {"template": {"spec": {"nodeClassRef": {"group": "karpenter.k8s.aws",
+                                                                       "kind": "EC2NodeClass", "name": "default"},
+                                                      "requirements": []}}}})  # fmt: skip
+    overview = await _service(api).overview("c1", as_=ADMIN_TIER)
+    assert overview.metrics.available is False
+    assert "services" in overview.metrics.reason  # the karpenter Service does not exist here
+    assert [(p.name, p.cost_per_hour) for p in overview.node_pools] == [("general", None)]
+
+
 async def test_without_karpenter_v1_the_view_is_unavailable() -> None:
     api = ApiServer(name="c1")
     overview = await _service(api).overview("c1", as_=BRIDGE)

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { hasKarpenterV1, usageText } from "./types";
+import { dollarsPerHour, hasKarpenterV1, percent, usageText } from "./types";
+
+describe("money", () => {
+  it("formats $/h and shares, with a dash when there is no figure", () => {
+    expect(dollarsPerHour(0.41292)).toBe("$0.413/h");
+    expect(dollarsPerHour(12.5)).toBe("$12.50/h");
+    expect(dollarsPerHour(undefined)).toBe("—");
+    expect(percent(0.4733)).toBe("47 %");
+    expect(percent(null)).toBe("—");
+  });
+});
 
 describe("usageText", () => {
   it("shows use against the limit, use alone, or a dash", () => {

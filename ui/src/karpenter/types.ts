@@ -18,6 +18,10 @@ export interface NodePoolView {
   nodes?: number;
   ready?: boolean;
   readyMessage?: string;
+  /** $/hour of the pool's NodeClaims; absent without the controller's metrics. */
+  costPerHour?: number | null;
+  /** Share saved against the same nodes on demand (0.4 = 40 %). */
+  spotSavings?: number | null;
 }
 
 export interface NodeClaimView {
@@ -56,6 +60,15 @@ export interface KarpenterOverview {
   pendingPods: PendingPod[];
   pendingTotal: number;
   pendingCap: number;
+  metrics: { available: boolean; reason?: string };
+}
+
+export function dollarsPerHour(value: number | null | undefined): string {
+  return value === null || value === undefined ? "—" : `$${value.toFixed(value < 1 ? 3 : 2)}/h`;
+}
+
+export function percent(share: number | null | undefined): string {
+  return share === null || share === undefined ? "—" : `${Math.round(share * 100)} %`;
 }
 
 /** "12 / 1000" for a resource a NodePool uses against its limit; the usage alone without a limit. */

@@ -9,7 +9,7 @@ import { API } from "../api/paths";
 import { useCrds } from "../api/queries";
 import { DetailPane } from "../detail/DetailPane";
 import type { KarpenterOverview, NodeClaimGroup, NodePoolView, PendingPod } from "../karpenter/types";
-import { usageText } from "../karpenter/types";
+import { dollarsPerHour, percent, usageText } from "../karpenter/types";
 import { crdSpec } from "../list/spec";
 import { TABS, type Tab } from "../state/url";
 import { formatAge } from "../ui/format";
@@ -62,7 +62,13 @@ export function KarpenterPage({ cluster }: { cluster: string }) {
       </div>
       <div className="list-body">
         <div className="list-main karpenter-panels">
-          <NodePools pools={data.nodePools} isSelected={(name) => isSelected("nodepools", name)} onOpen={(name) => select({ kind: "nodepools", name })} />
+          <NodePools
+            pools={data.nodePools}
+            priced={data.metrics.available}
+            unpricedReason={data.metrics.reason}
+            isSelected={(name) => isSelected("nodepools", name)}
+            onOpen={(name) => select({ kind: "nodepools", name })}
+          />
           <NodeClaims groups={data.nodeClaims} now={now} isSelected={(name) => isSelected("nodeclaims", name)} onOpen={(name) => select({ kind: "nodeclaims", name })} />
           <PendingPods pods={data.pendingPods} total={data.pendingTotal} cap={data.pendingCap} now={now} />
         </div>
@@ -82,12 +88,26 @@ export function KarpenterPage({ cluster }: { cluster: string }) {
   );
 }
 
-function NodePools({ pools, isSelected, onOpen }: { pools: NodePoolView[]; isSelected: (name: string) => boolean; onOpen: (name: string) => void }) {
+interface NodePoolsProps {
+  pools: NodePoolView[];
+  priced: boolean;
+  unpricedReason?: string;
+  isSelected: (name: string) => boolean;
+  onOpen: (name: string) => void;
+}
+
+function NodePools({ pools, priced, unpricedReason, isSelected, onOpen }: NodePoolsProps) {
   return (
     <section className="panel" aria-label="NodePools">
       <h2 className="panel-title">
         NodePools <span className="count">{pools.length}</span>
       </h2>
+      {!priced && (
+        <div className="hint hint-warn" data-testid="metrics-unreachable" title={unpricedReason}>
+          Controller metrics unreachable, so no cost columns: {unpricedReason || "no answer"}. Reading them needs get on
+          services/proxy for karpenter/karpenter:8080.
+        </div>
+      )}
       {pools.length === 0 ? (
         <Empty title="No NodePools" />
       ) : (
@@ -103,6 +123,8 @@ function NodePools({ pools, isSelected, onOpen }: { pools: NodePoolView[]; isSel
               <th>Expire after</th>
               <th>Node class</th>
               <th>Ready</th>
+              {priced && <th>$/hour</th>}
+              {priced && <th>Spot savings</th>}
             </tr>
           </thead>
           <tbody>
@@ -122,6 +144,8 @@ function NodePools({ pools, isSelected, onOpen }: { pools: NodePoolView[]; isSel
                 <td title={pool.readyMessage}>
                   <Status value={pool.ready === undefined ? "Unknown" : pool.ready ? "Ready" : "NotReady"} />
                 </td>
+                {priced && <td className="num">{dollarsPerHour(pool.costPerHour)}</td>}
+                {priced && <td className="num">{percent(pool.spotSavings)}</td>}
               </tr>
             ))}
           </tbody>
