@@ -24,6 +24,7 @@ from .sandbox_adapters import (
     ADAPTERS,
     KEY_ID,
     KEY_SECRET,
+    LOCAL,
     SPEC,
     EksAccount,
     ServedFleet,
@@ -31,6 +32,7 @@ from .sandbox_adapters import (
     closed_port,
     local_fleet,
     socket_connection,
+    tunnelled,
 )
 
 
@@ -92,7 +94,7 @@ def adapter(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def sandbox(adapter: str, request: pytest.FixtureRequest) -> SandboxCluster | ServedFleet:
     """The in-process adapter's own cluster, or the served fleet the socket adapters reach."""
-    return request.getfixturevalue("local_cluster" if adapter == "in-process" else "served")  # type: ignore[no-any-return]
+    return request.getfixturevalue("local_cluster" if adapter in LOCAL else "served")  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -113,6 +115,10 @@ async def transport(
     if isinstance(sandbox, ServedFleet):
         live = socket_connection(adapter, sandbox, tmp_path / "live", sandbox.cluster.url, _account(adapter, request))
         made = await live.connect()
+    elif adapter == "tunnel:memory":
+        async with tunnelled(sandbox.transport(ADMIN_USER)) as through:
+            yield through
+        return
     else:
         made = sandbox.transport(ADMIN_USER)
     yield made
@@ -129,5 +135,9 @@ async def unreachable_transport(
     else:
         made = sandbox.transport(ADMIN_USER)
         await made.aclose()  # the in-process equivalent of a closed port
+        if adapter == "tunnel:memory":
+            async with tunnelled(made) as through:
+                yield through
+            return
     yield made
     await made.aclose()

@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -19,11 +20,17 @@ from periscope_adapters.sandbox import ADMIN_USER, ClusterSpec, SandboxCluster, 
 from periscope_core.domain.clusters import ClusterEntry
 from periscope_core.ports.backends import BackendContext, ClusterBackend
 from periscope_core.ports.transport import ClusterTransport
+from periscope_core.services.tunnel import TunnelSession
+from periscope_core.services.tunnel_transport import TunnelTransport, relay
 from periscope_core.testing.contracts import PodRef
+from periscope_core.testing.tunnel import memory_tunnel_pair
 
 T = TypeVar("T")
 
-ADAPTERS = ("in-process", "kubeconfig:token", "kubeconfig:client-cert", "kubeconfig:exec-plugin", "in-cluster", "eks")
+ADAPTERS = ("in-process", "tunnel:memory", "kubeconfig:token", "kubeconfig:client-cert", "kubeconfig:exec-plugin",
+            "in-cluster", "eks")
+LOCAL = ("in-process", "tunnel:memory")
+"""Adapters that reach a sandbox on the test's own loop (the others reach the served fleet over TLS)."""
 WORKER = PodRef("contract-pods", "worker", "main")
 
 # An exec credential plugin (sh starts far faster than python): prints the token held in
@@ -74,6 +81,22 @@ async def local_fleet() -> AsyncIterator[SandboxFleet]:
     finally:
         stop.set()
         await task
+
+
+@asynccontextmanager
+async def tunnelled(upstream: ClusterTransport) -> AsyncIterator[ClusterTransport]:
+    """``upstream`` behind an agent tunnel joined in memory: the hub's transport, an agent relaying to it."""
+    hub_socket, agent_socket = memory_tunnel_pair()
+    hub = TunnelSession(hub_socket, "hub")
+    agent = TunnelSession(agent_socket, "agent", on_open=partial(relay, upstream))
+    # Plain tasks: a task group cannot span a fixture's setup and teardown.
+    tasks = [asyncio.create_task(hub.run()), asyncio.create_task(agent.run())]
+    try:
+        yield TunnelTransport(lambda: hub)
+    finally:
+        await hub.aclose()
+        await agent.aclose()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class ServedFleet:
