@@ -26,6 +26,7 @@ from periscope_core.services.directory import ClusterDirectory
 from periscope_core.services.editing import EditingService
 from periscope_core.services.exec_sessions import ExecSessions
 from periscope_core.services.fleet import FleetService
+from periscope_core.services.helm import HelmService
 from periscope_core.services.karpenter import KarpenterService
 from periscope_core.services.logs import LogService
 from periscope_core.services.openapi import OpenApiProxy
@@ -57,6 +58,7 @@ class Services:
     """Pod and workload logs; run by the HTTP server like ``watch_hub``."""
     fleet: FleetService
     karpenter: KarpenterService
+    helm: HelmService
     audit_storage: AuditStorage | None = None
     """The audit database (None: audit storage is off); the HTTP server runs its maintenance."""
 
@@ -112,5 +114,5 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
         watch_hub=WatchHub(directory, settings=HubSettings(per_user_limit=settings.watch_per_user_limit,
                                                            ping_interval=settings.stream_ping_seconds)),
         logs=LogService(directory, ping_interval=settings.stream_ping_seconds), audit_storage=audit_storage,
-        fleet=FleetService(directory, browse), karpenter=KarpenterService(directory),
+        fleet=FleetService(directory, browse), karpenter=KarpenterService(directory), helm=HelmService(directory),
     )

@@ -4,6 +4,7 @@
 teams' workloads, a pod in CrashLoopBackOff, one in ImagePullBackOff and pods Karpenter could
 not place, with the FailedScheduling events Karpenter writes. ``staging`` is a smaller copy
 one release ahead; ``edge`` is a two-node site with a distroless pod (nothing to exec into).
+Each cluster also has Helm releases in Helm's own storage format (``_demo_helm``).
 Only manifests are seeded: the controllers make the ReplicaSets, pods, statuses and logs.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from periscope_adapters.sandbox._demo_helm import seed_helm_edge, seed_helm_prod, seed_helm_staging
 from periscope_adapters.sandbox._demo_karpenter import karpenter_node, seed_karpenter, seed_unschedulable
 from periscope_adapters.sandbox._kubelet import SIMULATE
 from periscope_adapters.sandbox._manifests import (
@@ -247,6 +249,7 @@ def _prod(seed: Seeder) -> None:
         )
     )
     seed_unschedulable(seed)
+    seed_helm_prod(seed)
 
 
 def _staging(seed: Seeder) -> None:
@@ -305,6 +308,7 @@ def _staging(seed: Seeder) -> None:
             replicas=1,
         )
     )
+    seed_helm_staging(seed)
 
 
 def _edge(seed: Seeder) -> None:
@@ -364,6 +368,7 @@ def _edge(seed: Seeder) -> None:
         )
     )
     seed.create(stateful_set("iot", "mqtt", [container("mosquitto", "eclipse-mosquitto:2.0.20", port=1883)]))
+    seed_helm_edge(seed)
 
 
 DEMO: tuple[ClusterSpec, ...] = (

@@ -22,6 +22,7 @@ from periscope_entrypoints.http.controllers.can_i import CanIController
 from periscope_entrypoints.http.controllers.editing import EditingController, OpenApiController
 from periscope_entrypoints.http.controllers.exec import ExecController, ExecSessionsController
 from periscope_entrypoints.http.controllers.fleet import FleetController
+from periscope_entrypoints.http.controllers.helm import HelmController
 from periscope_entrypoints.http.controllers.karpenter import KarpenterController
 from periscope_entrypoints.http.controllers.logs import LogsController
 from periscope_entrypoints.http.controllers.watch import CustomWatchController, DebugStreamsController
@@ -43,6 +44,7 @@ def create_app(services: Services) -> Litestar:
             ClustersController,
             FleetController,
             KarpenterController,
+            HelmController,
             CustomResourcesController,
             ResourcesController,
             EditingController, OpenApiController, ActionsController,

@@ -51,6 +51,7 @@ __all__ = [
     "check_identity",
     "conflicts_of",
     "diff",
+    "load_documents",
     "parse_manifest",
     "strip_server_fields",
 ]
@@ -150,12 +151,20 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def load_documents(text: str) -> list[Any]:
+    """Every non-empty YAML document in ``text``, read as manifests are: no aliases, timestamps as strings.
+
+    Raises yaml.YAMLError.
+    """
+    return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+
+
 def parse_manifest(body: bytes) -> dict[str, Any]:
     """The single mapping in ``body``; ManifestTooLarge or InvalidRequest otherwise."""
     if len(body) > MAX_MANIFEST_BYTES:
         raise ManifestTooLarge
     try:
-        documents = [d for d in yaml.load_all(body.decode("utf-8"), Loader=_Loader) if d is not None]
+        documents = load_documents(body.decode("utf-8"))
     except UnicodeDecodeError:
         raise InvalidRequest("the manifest is not UTF-8 text") from None
     except yaml.YAMLError as exc:

@@ -101,6 +101,47 @@ async def test_karpenter_pools_drift_and_why_a_pod_waits(page: Any) -> None:
     assert "kind=nodepools" in page.url
 
 
+async def test_helm_release_values_history_and_the_diff_of_its_last_upgrade(page: Any) -> None:
+    expect = playwright_api.expect
+    await page.goto("/clusters/prod")
+    await page.get_by_role("navigation", name="Kinds").get_by_role("link", name="Helm", exact=True).click()
+    releases = page.get_by_test_id("helm-releases")
+    await expect(releases).to_contain_text("ingress-nginx-4.11.3")
+    await expect(releases.get_by_role("row").filter(has_text="payments-api")).to_contain_text("failed")
+    await _shot(page, "helm")
+
+    await releases.get_by_role("link", name="ingress-nginx", exact=True).click()
+    release = page.get_by_test_id("helm-release")
+    await expect(page.get_by_test_id("helm-notes")).to_contain_text("controller has been installed")
+    await release.get_by_role("tab", name="Values").click()
+    await expect(page.get_by_test_id("helm-values")).to_contain_text("replicaCount: 3")
+
+    await release.get_by_role("tab", name="History").click()
+    history = page.get_by_test_id("helm-history")
+    await expect(history.get_by_role("row")).to_have_count(4)  # the header and three revisions
+    await history.get_by_role("button", name="Diff with 2").click()
+    diff = page.get_by_test_id("helm-diff")
+    await expect(diff).to_contain_text("Deployment")
+    await expect(diff).to_contain_text(".spec.replicas")
+    await expect(diff).to_contain_text("registry.k8s.io/ingress-nginx/controller:v1.11.3")
+    await expect(diff.locator(".monaco-diff-editor")).to_be_visible()
+    assert "from=2" in page.url
+    assert "to=3" in page.url
+    await _shot(page, "helm-diff")
+
+    # The URL is the state: a reload shows the same diff; an older revision is one pick away.
+    await page.reload()
+    await expect(page.get_by_test_id("helm-diff")).to_contain_text(".spec.replicas")
+    await release.get_by_label("Revision", exact=True).select_option("1")
+    await expect(release.locator(".toolbar")).to_contain_text("ingress-nginx-4.10.1")
+
+    await release.get_by_role("tab", name="Resources").click()
+    deployment = page.get_by_test_id("helm-resources").get_by_role("row").filter(has_text="Deployment")
+    await deployment.get_by_role("link", name="ingress-nginx-controller").click()
+    await expect(page.get_by_test_id("detail-pane")).to_contain_text("ingress-nginx-controller")
+    assert "/clusters/prod/deployments" in page.url
+
+
 async def test_palette_jumps_to_an_object_and_theme_toggles(page: Any) -> None:
     expect = playwright_api.expect
     rows = await _open_pods(page)

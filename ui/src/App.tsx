@@ -1,4 +1,4 @@
-import { createBrowserRouter, RouterProvider } from "react-router";
+import { createBrowserRouter, RouterProvider, useParams } from "react-router";
 import { AuditPage } from "./audit/AuditPage";
 import { AuthGate } from "./auth/AuthGate";
 import { UserContext } from "./auth/user";
@@ -6,6 +6,8 @@ import { ClusterScope, useCluster } from "./layout/ClusterScope";
 import { Shell } from "./layout/Shell";
 import { CrdsPage } from "./pages/CrdsPage";
 import { FleetPage } from "./pages/FleetPage";
+import { HelmPage } from "./pages/HelmPage";
+import { HelmReleasePage } from "./pages/HelmReleasePage";
 import { KarpenterPage } from "./pages/KarpenterPage";
 import { CustomListPage, KindListPage } from "./pages/ListPages";
 import { NotFound } from "./pages/NotFound";
@@ -21,6 +23,15 @@ function Crds() {
 
 function Karpenter() {
   return <KarpenterPage cluster={useCluster().name} />;
+}
+
+function Helm() {
+  return <HelmPage cluster={useCluster().name} />;
+}
+
+function HelmRelease() {
+  const { ns = "", name = "" } = useParams();
+  return <HelmReleasePage key={`${ns}/${name}`} cluster={useCluster().name} namespace={ns} name={name} />;
 }
 
 function KindList() {
@@ -45,6 +56,8 @@ const router = createBrowserRouter([
             { index: true, element: <Overview /> },
             { path: "crds", element: <Crds /> },
             { path: "karpenter", element: <Karpenter /> },
+            { path: "helm", element: <Helm /> },
+            { path: "helm/:ns/:name", element: <HelmRelease /> },
             { path: "customresources/:group/:version/:plural", element: <CustomList /> },
             { path: ":plural", element: <KindList /> },
           ],

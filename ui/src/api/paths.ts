@@ -119,6 +119,20 @@ export function execUrl(
   return `/api/clusters/${enc(cluster)}/pods/${enc(namespace)}/${enc(pod)}${tail}${search(params)}`;
 }
 
+export type HelmView = "" | "history" | "diff";
+
+/** The Helm release browser: the list without a release, else one release's detail, history or diff. */
+export function helmUrl(
+  cluster: string,
+  release?: { namespace: string; name: string },
+  view: HelmView = "",
+  params: Record<string, string | number | undefined> = {},
+): string {
+  let path = `/api/clusters/${enc(cluster)}/helm/releases`;
+  if (release) path += `/${enc(release.namespace)}/${enc(release.name)}${view ? `/${view}` : ""}`;
+  return path + search(params);
+}
+
 export function openApiUrl(cluster: string, path = ""): string {
   return `/api/clusters/${enc(cluster)}/openapi/v3/${path.split("/").map(enc).join("/")}`;
 }

@@ -16,7 +16,8 @@ function show(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
-function ChangeRow({ change, owners }: { change: Change; owners: readonly ManagedFieldsEntry[] }) {
+/** One changed field: its path, before and after, and the managers that own it. */
+export function ChangeRow({ change, owners }: { change: Change; owners: readonly ManagedFieldsEntry[] }) {
   const by = ownersOf(change.path, owners).filter((o) => o.class !== "periscope");
   return (
     <li className={`change change-${change.op}`}>

@@ -25,6 +25,9 @@ export function Sidebar({ cluster }: { cluster: string }) {
       <NavLink end to={clusterPath(cluster)} className={item}>
         Overview
       </NavLink>
+      <NavLink to={`${clusterPath(cluster)}/helm`} className={item}>
+        Helm
+      </NavLink>
       {hasKarpenterV1(crds.data ?? []) && (
         <NavLink to={`${clusterPath(cluster)}/karpenter`} className={item}>
           Karpenter
