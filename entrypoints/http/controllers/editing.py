@@ -27,7 +27,7 @@ from periscope_entrypoints.http.deps import Caller
 from periscope_entrypoints.http.middleware import request_id
 from periscope_entrypoints.http.params import CallerDep, PathStr, ServicesDep
 
-__all__ = ["NO_STORE", "EditingController", "OpenApiController", "audit_read", "audited"]
+__all__ = ["NO_STORE", "EditingController", "OpenApiController", "audited"]
 
 NO_STORE = {"Cache-Control": "no-store"}
 _BASE = "/api/clusters/{cluster:str}/resources/{group:str}/{version:str}/{resource:str}"
@@ -46,23 +46,12 @@ def audited(
     cluster: str,
     resource: ResourceRef,
     extra: dict[str, Any] | None = None,
+    read: bool = False,
 ) -> AbstractContextManager[PendingAction]:
-    """Audit the enclosed action as ``caller``; refused (503) up front while audit cannot record."""
-    services.audit.ensure_accepting()
-    return audit_read(services, caller, request, verb=verb, cluster=cluster, resource=resource, extra=extra)
-
-
-def audit_read(
-    services: Services,
-    caller: Caller,
-    request: AnyRequest,
-    *,
-    verb: Verb,
-    cluster: str,
-    resource: ResourceRef,
-    extra: dict[str, Any] | None = None,
-) -> AbstractContextManager[PendingAction]:
-    """Audit the enclosed read as ``caller``; a read goes ahead even while audit cannot record."""
+    """Audit the enclosed action as ``caller``; a change is refused (503) up front while audit cannot
+    record, a ``read`` goes ahead (its row waits in the queue like any other)."""
+    if not read:
+        services.audit.ensure_accepting()
     return services.audit.action(
         verb=verb,
         actor=Actor.of(caller.principal),

@@ -14,7 +14,7 @@ from litestar.params import QueryParameter
 
 from periscope_core.domain.audit import ResourceRef
 from periscope_core.services.helm import HISTORY_MAX, ReleaseDetail, ReleaseDiff, ReleaseHistory, ReleaseList
-from periscope_entrypoints.http.controllers.editing import NO_STORE, AnyRequest, audit_read
+from periscope_entrypoints.http.controllers.editing import NO_STORE, AnyRequest, audited
 from periscope_entrypoints.http.params import CallerDep, PathStr, ServicesDep
 
 Revision = Annotated[int, QueryParameter(ge=0, description="The revision; 0 or absent: the newest.")]
@@ -72,8 +72,8 @@ class HelmController(Controller):
             The revision.
         """
         ref = _release_ref(namespace, name)
-        with audit_read(services, caller, request, verb="helm_read", cluster=cluster, resource=ref,
-                        extra={"op": "detail", "revision": revision}) as action:  # fmt: skip
+        with audited(services, caller, request, verb="helm_read", cluster=cluster, resource=ref,
+                     extra={"op": "detail", "revision": revision}, read=True) as action:  # fmt: skip
             detail = await services.helm.release(cluster, namespace, name, revision=revision, as_=caller.as_)
             action.extra["revision"] = detail.revision
         return Response(detail, headers=NO_STORE)
@@ -124,7 +124,7 @@ class HelmController(Controller):
             The diff.
         """
         ref = _release_ref(namespace, name)
-        with audit_read(services, caller, request, verb="helm_read", cluster=cluster, resource=ref,
-                        extra={"op": "diff", "from": from_, "to": to}):  # fmt: skip
+        with audited(services, caller, request, verb="helm_read", cluster=cluster, resource=ref,
+                     extra={"op": "diff", "from": from_, "to": to}, read=True):  # fmt: skip
             result = await services.helm.diff(cluster, namespace, name, from_=from_, to=to, as_=caller.as_)
         return Response(result, headers=NO_STORE)

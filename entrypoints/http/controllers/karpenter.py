@@ -6,7 +6,7 @@ from litestar import Controller, Response, get
 
 from periscope_core.domain.audit import ResourceRef
 from periscope_core.services.karpenter import NODEPOOLS, KarpenterOverview
-from periscope_entrypoints.http.controllers.editing import NO_STORE, AnyRequest, audit_read
+from periscope_entrypoints.http.controllers.editing import NO_STORE, AnyRequest, audited
 from periscope_entrypoints.http.params import CallerDep, PathStr, ServicesDep
 
 
@@ -36,8 +36,8 @@ class KarpenterController(Controller):
             The overview.
         """
         resource = ResourceRef.of(NODEPOOLS)
-        with audit_read(services, caller, request, verb="karpenter_read", cluster=cluster, resource=resource,
-                        extra={"op": "list_failed"}) as action:  # fmt: skip
+        with audited(services, caller, request, verb="karpenter_read", cluster=cluster, resource=resource,
+                     extra={"op": "list_failed"}, read=True) as action:  # fmt: skip
             overview = await services.karpenter.overview(cluster, as_=caller.as_)
             action.extra["op"] = "list" if overview.available else "available_false"
         return Response(overview, headers=NO_STORE)
