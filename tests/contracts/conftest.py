@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ from .sandbox_adapters import (
     ServerHooks,
     closed_port,
     local_fleet,
+    over_agent_tunnel,
     socket_connection,
     tunnelled,
 )
@@ -112,32 +114,40 @@ def server_hooks(sandbox: SandboxCluster | ServedFleet) -> ServerHooks:
 async def transport(
     adapter: str, sandbox: SandboxCluster | ServedFleet, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[ClusterTransport]:
+    async with _reaching(adapter, sandbox, tmp_path / "live", request, dead=False) as made:
+        yield made
+
+
+@asynccontextmanager
+async def _reaching(
+    adapter: str, sandbox: SandboxCluster | ServedFleet, workdir: Path, request: pytest.FixtureRequest, *, dead: bool
+) -> AsyncIterator[ClusterTransport]:
+    """The adapter's transport to the sandbox, or (``dead``) to a port where nothing listens."""
     if isinstance(sandbox, ServedFleet):
-        live = socket_connection(adapter, sandbox, tmp_path / "live", sandbox.cluster.url, _account(adapter, request))
-        made = await live.connect()
-    elif adapter == "tunnel:memory":
-        async with tunnelled(sandbox.transport(ADMIN_USER)) as through:
-            yield through
-        return
+        server = f"https://127.0.0.1:{closed_port()}" if dead else sandbox.cluster.url
+        if adapter == "agent":  # the agent reaches the apiserver; the hub reaches the agent
+            upstream = await socket_connection("kubeconfig:token", sandbox, workdir, server).connect()
+            async with over_agent_tunnel(upstream) as through:
+                yield through
+            return
+        made = await socket_connection(adapter, sandbox, workdir, server, _account(adapter, request)).connect()
     else:
         made = sandbox.transport(ADMIN_USER)
-    yield made
-    await made.aclose()
+        if dead:
+            await made.aclose()  # the in-process equivalent of a closed port
+        if adapter == "tunnel:memory":
+            async with tunnelled(made) as through:
+                yield through
+            return
+    try:
+        yield made
+    finally:
+        await made.aclose()
 
 
 @pytest.fixture
 async def unreachable_transport(
     adapter: str, sandbox: SandboxCluster | ServedFleet, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[ClusterTransport]:
-    if isinstance(sandbox, ServedFleet):
-        dead = f"https://127.0.0.1:{closed_port()}"
-        made = await socket_connection(adapter, sandbox, tmp_path / "dead", dead, _account(adapter, request)).connect()
-    else:
-        made = sandbox.transport(ADMIN_USER)
-        await made.aclose()  # the in-process equivalent of a closed port
-        if adapter == "tunnel:memory":
-            async with tunnelled(made) as through:
-                yield through
-            return
-    yield made
-    await made.aclose()
+    async with _reaching(adapter, sandbox, tmp_path / "dead", request, dead=True) as made:
+        yield made

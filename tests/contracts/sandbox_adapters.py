@@ -15,6 +15,16 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
+from periscope_adapters.agent import (
+    AgentBackend,
+    AgentCa,
+    AgentDialer,
+    Issued,
+    TunnelListener,
+    Tunnels,
+    client_ssl_context,
+    new_csr,
+)
 from periscope_adapters.kube import InClusterBackend, KubeconfigBackend
 from periscope_adapters.sandbox import ADMIN_USER, ClusterSpec, SandboxCluster, SandboxFleet, Seeder
 from periscope_core.domain.clusters import ClusterEntry
@@ -28,7 +38,7 @@ from periscope_core.testing.tunnel import memory_tunnel_pair
 T = TypeVar("T")
 
 ADAPTERS = ("in-process", "tunnel:memory", "kubeconfig:token", "kubeconfig:client-cert", "kubeconfig:exec-plugin",
-            "in-cluster", "eks")
+            "in-cluster", "eks", "agent")
 LOCAL = ("in-process", "tunnel:memory")
 """Adapters that reach a sandbox on the test's own loop (the others reach the served fleet over TLS)."""
 WORKER = PodRef("contract-pods", "worker", "main")
@@ -97,6 +107,29 @@ async def tunnelled(upstream: ClusterTransport) -> AsyncIterator[ClusterTranspor
         await hub.aclose()
         await agent.aclose()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@asynccontextmanager
+async def over_agent_tunnel(upstream: ClusterTransport, cluster: str = "contract") -> AsyncIterator[ClusterTransport]:
+    """``upstream`` behind a real agent: mutual TLS on loopback, the hub's listener and the agent's dialer."""
+    ca = AgentCa.create()
+    backend = AgentBackend(Tunnels())
+    port = closed_port()
+    listener = TunnelListener(backend.tunnels, ca.server_ssl_context(["127.0.0.1"]), host="127.0.0.1", port=port,
+                              is_agent_cluster=lambda name: name == cluster)  # fmt: skip
+    request = new_csr(cluster)
+    identity = Issued(cert_pem=ca.sign_csr(request.cert_pem, cluster=cluster), key_pem=request.key_pem)
+    dialer = AgentDialer(f"https://127.0.0.1:{port}", client_ssl_context(identity, ca.ca_pem), upstream,
+                         backoff_base=0.02, backoff_ceiling=0.1)  # fmt: skip
+    tasks = [asyncio.create_task(listener.serve()), asyncio.create_task(dialer.run())]
+    try:
+        await asyncio.wait_for(backend.tunnels.wait_connected(cluster), 10)
+        yield await backend.connect(ClusterEntry(name=cluster, backend="agent"), BackendContext())
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await upstream.aclose()
 
 
 class ServedFleet:
