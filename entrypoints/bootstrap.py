@@ -32,6 +32,7 @@ from periscope_core.services.logs import LogService
 from periscope_core.services.openapi import OpenApiProxy
 from periscope_core.services.registry import load_registry
 from periscope_core.services.watch_hub import HubSettings, WatchHub
+from periscope_entrypoints.agent_hub import AgentHub, agent_hub
 from periscope_entrypoints.audit_storage import AuditStorage, open_audit_storage
 from periscope_entrypoints.identity import Identity, load_identity
 from periscope_entrypoints.settings import Settings
@@ -59,6 +60,8 @@ class Services:
     fleet: FleetService
     karpenter: KarpenterService
     helm: HelmService
+    agents: AgentHub | None = None
+    """Agent tunnels (their listener, CA and tokens) when any cluster is reached through an agent."""
     audit_storage: AuditStorage | None = None
     """The audit database (None: audit storage is off); the HTTP server runs its maintenance."""
 
@@ -97,7 +100,9 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
     the audit database is opened here, and a newer schema in it raises AuditSchemaTooNew.
     """
     identity = load_identity(settings)
-    directory = load_directory(settings, backends=backends)
+    installed = dict(load_backends() if backends is None else backends)
+    directory = load_directory(settings, backends=installed)
+    agents = agent_hub(settings, directory.entries(), installed)
     audit_storage = await open_audit_storage(settings.audit)
     sinks = [StdoutAuditSink(), *([audit_storage.sink] if audit_storage else [])]
     audit = AuditPipeline(sinks, queue_size=settings.audit.queue_size)
@@ -115,4 +120,5 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
                                                            ping_interval=settings.stream_ping_seconds)),
         logs=LogService(directory, ping_interval=settings.stream_ping_seconds), audit_storage=audit_storage,
         fleet=FleetService(directory, browse), karpenter=KarpenterService(directory), helm=HelmService(directory),
+        agents=agents,
     )

@@ -68,6 +68,7 @@ class HttpServer:
         self._identity = services.identity
         self._hub, self._logs, self._exec = services.watch_hub, services.logs, services.exec_sessions
         self._audit, self._audit_storage = services.audit, services.audit_storage
+        self._agents = services.agents
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{bound_port}"
         config = uvicorn.Config(
             create_app(services), log_level="warning", access_log=False, lifespan="on",
@@ -99,6 +100,9 @@ class HttpServer:
             tg.start_soon(self._maintain_audit, maintenance)
             tg.start_soon(self._report_started, task_status)
             tg.start_soon(self._identity.purge_periodically)
+            if self._agents is not None:
+                # Before the console reports itself started, so agents can dial as soon as it does.
+                await tg.start(self._agents.serve)
             try:
                 await self._server.serve(sockets=[self._socket])
             finally:
