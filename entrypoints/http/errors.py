@@ -65,6 +65,12 @@ def _validation_message(item: Any) -> str:
     return str(item)
 
 
+def too_deeply_nested(_: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    # Parsers (JSON bodies, YAML manifests) recurse per nesting level, so a small body nested
+    # deeply enough exhausts the stack: the client's input is at fault, not the server.
+    return _json({"error": "E_INVALID_REQUEST", "message": "the request body is nested too deeply"}, 400)
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # The traceback goes to the log; the client gets a code and nothing internal.
     _log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -75,5 +81,6 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     PeriscopeError: periscope_error,
     HTTPException: http_error,
+    RecursionError: too_deeply_nested,
     Exception: internal_error,
 }

@@ -5,7 +5,8 @@ Rules, in order, for every routed HTTP request and WebSocket upgrade:
 1. A POST, PUT, PATCH or DELETE must come from the console's own pages: a foreign
    ``Origin`` (or ``Sec-Fetch-Site``) is refused, and one carrying the session cookie
    must also carry its CSRF token (ADR 0009). A WebSocket upgrade must name our
-   origin too.
+   origin too. A GET of a route that is not public may come from another site only as
+   a top-level navigation, never from its scripts.
 2. Under ``/api/`` a signed-in caller is required, except on routes whose handler
    ``opt`` says ``session: public`` (the sign-in routes) or ``session: optional``
    (sign-out, the RBAC pre-flight). Elsewhere (``/healthz``, the schema) nobody is,
@@ -125,6 +126,12 @@ class _Gate:
                 raise OriginRejected
             return receive
         if scope["method"] in SAFE_METHODS:
+            # Another site may send the browser here (a link, the identity provider's redirect), but
+            # its scripts may not call the API: reads open upstream watches and write log_open rows.
+            if _policy(scope) == "public" or (header(scope, b"sec-fetch-mode") or "").lower() == "navigate":
+                return receive
+            if not request_origin_allowed(scope, session=self._session, allowed=self._allowed):
+                raise CsrfRejected("cross-site reads are refused: use the console's own pages")
             return receive
         if not request_origin_allowed(scope, session=self._session, allowed=self._allowed):
             raise CsrfRejected("cross-site requests are refused: use the console's own pages")

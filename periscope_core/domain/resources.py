@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 import msgspec
 
+from periscope_core.domain.errors import InvalidRequest
+
 
 class GroupVersionResource(msgspec.Struct, frozen=True):
     group: str
@@ -17,16 +19,25 @@ class GroupVersionResource(msgspec.Struct, frozen=True):
         return f"{self.group}/{self.version}" if self.group else self.version
 
     def path(self, *, namespace: str | None = None, name: str | None = None, subresource: str = "") -> str:
-        """The apiserver URL path; segments are quoted so a name cannot escape its place."""
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        """The apiserver URL path. Every segment is quoted and none may be a dot segment, so no part
+        (a custom resource's group or plural from a URL, a name) can move the request elsewhere:
+        ``secrets%3Fx=`` must not become a list of every Secret. Raises InvalidRequest."""
+        version = _segment(self.version)
+        base = f"/apis/{_segment(self.group)}/{version}" if self.group else f"/api/{version}"
         if namespace:
-            base += f"/namespaces/{quote(namespace, safe='')}"
-        base += f"/{self.resource}"
+            base += f"/namespaces/{_segment(namespace)}"
+        base += f"/{_segment(self.resource)}"
         if name:
-            base += f"/{quote(name, safe='')}"
+            base += f"/{_segment(name)}"
             if subresource:
-                base += f"/{subresource}"
+                base += f"/{_segment(subresource)}"
         return base
+
+
+def _segment(value: str) -> str:
+    if value in (".", ".."):
+        raise InvalidRequest(f"{value!r} is not a valid name")
+    return quote(value, safe="")
 
 
 class KindSpec(msgspec.Struct, frozen=True):
