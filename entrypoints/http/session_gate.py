@@ -32,6 +32,7 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, Scope, Send
 
+from periscope_core.domain.audit import Actor, AuditEvent
 from periscope_core.domain.errors import (
     IdentityProviderUnavailable,
     IdentityRejected,
@@ -49,6 +50,7 @@ from periscope_entrypoints.http.csrf import (
     token_matches,
 )
 from periscope_entrypoints.http.deps import CALLER_STATE, Caller, caller_of
+from periscope_entrypoints.http.middleware import request_id
 from periscope_entrypoints.http.origin import header, is_secure, request_origin_allowed
 from periscope_entrypoints.http.ws_terminal import OriginRejected, deny
 
@@ -98,6 +100,7 @@ async def _replayed(receive: Receive, limit: int) -> tuple[bytes, Receive] | Non
 class _Gate:
     def __init__(self, services: Services, app: ASGIApp) -> None:
         self._identity = services.identity
+        self._audit = services.audit
         self._session = services.identity.config.session
         self._allowed = services.settings.dev_allow_origins
         self._app = app
@@ -108,6 +111,8 @@ class _Gate:
             receive = await self._check_forgery(scope, receive, cookie)
             caller = await self._resolve(scope, cookie, _policy(scope))
         except PeriscopeError as exc:
+            if isinstance(exc, OriginRejected):
+                await self._audit_hijack_attempt(scope, cookie)
             await self._refuse(scope, receive, send, exc, had_cookie=cookie is not None)
             return
         if caller is not None:
@@ -146,6 +151,19 @@ class _Gate:
         if not token_matches(cookie, presented):
             raise CsrfRejected("this change needs the session's CSRF token in the X-CSRF-Token header")
         return receive
+
+    async def _audit_hijack_attempt(self, scope: Scope, cookie: str | None) -> None:
+        """A refused cross-site upgrade, in the name of the person whose browser was used when known."""
+        try:
+            caller = await self._resolve(scope, cookie, "optional")
+        except PeriscopeError:
+            caller = None
+        actor = Actor.of(caller.principal) if caller else Actor(sub="anonymous")
+        self._audit.emit(AuditEvent(
+            timestamp=self._audit.now(), request_id=request_id(scope), route="websocket", actor=actor,
+            verb="ws_origin_rejected", outcome="denied", reason="cross-origin WebSocket upgrade refused",
+            extra={"origin": header(scope, b"origin") or "", "path": str(scope.get("path", ""))},
+        ))  # fmt: skip
 
     async def _resolve(self, scope: Scope, cookie: str | None, policy: str) -> Caller | None:
         if policy == "public":

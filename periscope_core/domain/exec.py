@@ -42,8 +42,10 @@ __all__ = [
 
 ClosedBy = Literal[
     "client_close", "server_idle", "heartbeat_timeout", "forced_close", "container_exit", "denied", "failed",
+    "auth_expired",
 ]  # fmt: skip
-"""Why a session ended; ``failed`` means it could not start or lost its upstream (the error code says why)."""
+"""Why a session ended; ``failed`` means it could not start or lost its upstream (the error code says why),
+``auth_expired`` that its user signed out or the sign-in ended while the shell was open."""
 CLOSE_REASONS: tuple[str, ...] = get_args(ClosedBy)
 
 Transport = Literal["ws_v5", "ws_v4"]

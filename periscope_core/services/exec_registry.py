@@ -16,7 +16,7 @@ from types import TracebackType
 
 import anyio
 
-from periscope_core.domain.errors import ShuttingDown
+from periscope_core.domain.errors import PeriscopeError, ShuttingDown
 from periscope_core.domain.exec import (
     ClosedBy,
     ClusterCapReached,
@@ -50,8 +50,8 @@ class LiveSession:
         self.open = False
         self.recording = False
         self._registry = registry
-        self._on_close: Callable[[ClosedBy], None] | None = None
-        self._close_requested: ClosedBy | None = None
+        self._on_close: Callable[[ClosedBy, PeriscopeError | None], None] | None = None
+        self._close_requested: tuple[ClosedBy, PeriscopeError | None] | None = None
 
     def summary(self) -> SessionSummary:
         return SessionSummary(
@@ -61,18 +61,19 @@ class LiveSession:
             recording=self.recording,
         )  # fmt: skip
 
-    def on_close(self, callback: Callable[[ClosedBy], None]) -> None:
+    def on_close(self, callback: Callable[[ClosedBy, PeriscopeError | None], None]) -> None:
         """Who ends the session when asked (the opener, then the relay); a close asked for earlier runs at once."""
         self._on_close = callback
         if self._close_requested is not None:
-            callback(self._close_requested)
+            callback(*self._close_requested)
 
-    def request_close(self, reason: ClosedBy) -> None:
+    def request_close(self, reason: ClosedBy, error: PeriscopeError | None = None) -> None:
+        """End the session for ``reason``; ``error`` is what the browser is told (and sets the close code)."""
         # Kept even when a callback took it: the relay that takes over from the opener must still end.
         if self._close_requested is None:
-            self._close_requested = reason
+            self._close_requested = (reason, error)
         if self._on_close is not None:
-            self._on_close(reason)
+            self._on_close(reason, error)
 
     def release(self) -> None:
         """Give the slot back; idempotent."""

@@ -76,8 +76,10 @@ def _nobody(_: Principal) -> bool:
     return False
 
 
-def _abandon_opening(opening: anyio.CancelScope, end: SessionEnd, reason: ClosedBy) -> None:
-    end.closed_by = reason
+def _abandon_opening(
+    opening: anyio.CancelScope, end: SessionEnd, reason: ClosedBy, error: PeriscopeError | None = None
+) -> None:
+    end.closed_by, end.error = reason, error
     opening.cancel()
 
 

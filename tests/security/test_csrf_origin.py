@@ -153,7 +153,6 @@ async def test_c2_a_cross_site_exec_upgrade_is_refused_before_the_101_without_an
     assert alice.console.calls(rid) == []
 
 
-@pytest.mark.xfail(strict=True, reason="C2: a refused cross-site upgrade leaves no audit row (no ws_origin_rejected)")
 async def test_c2_a_refused_cross_site_exec_upgrade_is_audited(direct: RecordedConsole, alice: Person) -> None:
     rid = request_id()
     headers = [("Cookie", f"{COOKIE}={alice.session}"), ("X-Request-Id", rid)]
@@ -161,7 +160,9 @@ async def test_c2_a_refused_cross_site_exec_upgrade_is_audited(direct: RecordedC
     # A sign-in after it is audited too; once its row is in, so would the refusal's be.
     await anyio.to_thread.run_sync(Person, direct, "bob")
     await eventually(lambda: _audited(direct, "login"))
-    assert [(e.verb, e.outcome) for e in direct.audit.events if e.request_id == rid] != []
+    [refused] = [e for e in direct.audit.events if e.request_id == rid]
+    assert (refused.verb, refused.outcome, refused.actor.sub) == ("ws_origin_rejected", "denied", "alice")
+    assert refused.extra["origin"] == EVIL
 
 
 async def _audited(console: RecordedConsole, verb: str) -> bool:

@@ -13,17 +13,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import anyio
 import msgspec
 from litestar import Controller, Request, Response, WebSocket, delete, get, websocket
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_426_UPGRADE_REQUIRED
 
-from periscope_core.domain.errors import NotFound, PeriscopeError, Status
+from periscope_core.domain.errors import NotFound, PeriscopeError, Status, Unauthenticated
 from periscope_core.domain.exec import ExecTarget, SessionCapReached, SessionSummary, decode_command
+from periscope_core.services.exec_registry import LiveSession
 from periscope_core.services.exec_relay import last_words
 from periscope_core.services.exec_sessions import ExecCheck
+from periscope_entrypoints.bootstrap import Services
 from periscope_entrypoints.http.middleware import request_id
 from periscope_entrypoints.http.params import CallerDep, PathStr, ServicesDep
+from periscope_entrypoints.http.session_gate import still_signed_in
 from periscope_entrypoints.http.ws_terminal import WebSocketTerminal, deny
 
 __all__ = ["ExecController", "ExecSessionsController"]
@@ -47,6 +51,15 @@ def _target(
         raise NotFound(status)
     return ExecTarget(cluster=cluster, namespace=namespace, pod=name, container=container,
                       command=decode_command(command), tty=tty)  # fmt: skip
+
+
+async def _end_at_sign_out(services: Services, socket: WebSocket[Any, Any, Any], session: LiveSession) -> None:
+    """A shell lives as long as its user's sign-in: checked as often as live lists check theirs."""
+    while True:
+        await anyio.sleep(services.settings.stream_recheck_seconds)
+        if not await still_signed_in(services, socket.scope):
+            session.request_close("auth_expired", Unauthenticated("revoked", "your sign-in ended: sign in again"))
+            return
 
 
 class ExecController(Controller):
@@ -77,7 +90,11 @@ class ExecController(Controller):
             return
         with session:
             await socket.accept()
-            await sessions.run(session, WebSocketTerminal(socket), as_=caller.as_, request_id=request_id(socket.scope))
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_end_at_sign_out, services, socket, session)
+                await sessions.run(session, WebSocketTerminal(socket), as_=caller.as_,
+                                   request_id=request_id(socket.scope))  # fmt: skip
+                tg.cancel_scope.cancel()
 
     @get("/", operation_id="execWithoutUpgrade", status_code=HTTP_426_UPGRADE_REQUIRED)
     async def exec_without_upgrade(

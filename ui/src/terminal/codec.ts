@@ -95,6 +95,7 @@ const REASONS: Record<string, string> = {
   forced_close: "An administrator closed this session.",
   container_exit: "The shell exited.",
   denied: "Not allowed.",
+  auth_expired: "Your sign-in ended; sign in again to open a shell.",
 };
 
 /** A sentence for the end of a session, from the server's `closed` message or the socket's close code. */
