@@ -17,6 +17,7 @@ from anyio.abc import TaskStatus
 from periscope_core.domain.clusters import ClusterEntry
 from periscope_core.domain.errors import ConfigError, ConfigProblem
 from periscope_core.ports.backends import ClusterBackend
+from periscope_core.services.agent_tokens import BootstrapTokens
 from periscope_entrypoints.settings import Settings
 
 __all__ = ["AgentHub", "agent_hub"]
@@ -54,6 +55,7 @@ class AgentHub:
         self.listener = TunnelListener(self.backend.tunnels, self._ssl, is_agent_cluster=is_agent_cluster,
                                        host=host, port=port)  # fmt: skip
         self.is_agent_cluster = is_agent_cluster
+        self.tokens = BootstrapTokens()
 
     async def serve(self, *, task_status: TaskStatus[int] = anyio.TASK_STATUS_IGNORED) -> None:
         """The listener, and the renewal of its certificate, until cancelled."""

@@ -1,7 +1,8 @@
 """The agent backend: managed clusters that dial out to the hub over a mutual-TLS WebSocket tunnel.
 
 ``hub`` is the console's side (listener, live tunnels, the ``agent`` backend), ``client``
-the agent's (dialer and relay), ``pki`` the deployment's CA and certificates.
+the agent's (dialer and relay), ``registration`` the agent's first boot (token for
+certificate), ``pki`` the deployment's CA and certificates.
 """
 
 from periscope_adapters.agent.client import AgentDialer, backoff_delay

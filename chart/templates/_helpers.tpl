@@ -41,6 +41,24 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 {{- end -}}
 
+{{/* "true" when the server runs the agent tunnel: asked for, or a cluster is reached through an agent. */}}
+{{- define "periscope.agentEnabled" -}}
+{{- if .Values.agent.enabled -}}true{{- end -}}
+{{- range .Values.clusters -}}
+{{- if eq (toString .backend) "agent" -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The tunnel listener's port, from agent.listenAddr ([host]:port). */}}
+{{- define "periscope.agentPort" -}}
+{{- splitList ":" (.Values.agent.listenAddr | default ":8443") | last -}}
+{{- end -}}
+
+{{/* The data volume is a PVC when audit storage asks for one, and for the agent CA kept in it. */}}
+{{- define "periscope.dataPvc" -}}
+{{- if and (or .Values.audit.enabled (include "periscope.agentEnabled" .)) (eq .Values.audit.storage.type "pvc") -}}true{{- end -}}
+{{- end -}}
+
 {{- define "periscope.clusterRBAC" -}}
 {{- if or .Values.clusterRBAC.enabled (include "periscope.hasInCluster" .) -}}true{{- end -}}
 {{- end -}}

@@ -1,4 +1,4 @@
-"""``periscope``: serve the console, run the sandbox fleet, check a registry, list objects.
+"""``periscope``: serve the console, run the sandbox fleet or an agent, check a registry, list objects.
 
 Bad input (an unknown flag, cluster or kind, an unreadable file) ends with one
 ``error: ...`` line on stderr and exit status 2; a failure reaching a cluster with
@@ -24,7 +24,7 @@ from periscope_core.domain.errors import (
     PeriscopeError,
     UnknownKind,
 )
-from periscope_entrypoints.cli import audit_commands, rbac_command
+from periscope_entrypoints.cli import agent_command, audit_commands, rbac_command
 from periscope_entrypoints.cli.errors import UsageError
 from periscope_entrypoints.cli.listing import config_validate, get
 from periscope_entrypoints.cli.running import sandbox, serve
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit_commands.register(commands)
     rbac_command.register(commands)
+    agent_command.register(commands)
     return parser
 
 

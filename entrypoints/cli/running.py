@@ -20,10 +20,10 @@ from periscope_entrypoints.bootstrap import Settings, bootstrap
 if TYPE_CHECKING:
     from periscope_entrypoints.http.server import HttpServer
 
-__all__ = ["sandbox", "serve"]
+__all__ = ["sandbox", "serve", "until_signal"]
 
 
-async def _until_signal(on_signal: Callable[[], None] | None = None) -> None:
+async def until_signal(on_signal: Callable[[], None] | None = None) -> None:
     """Return at the first SIGINT/SIGTERM; with ``on_signal``, call it for every signal instead."""
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
@@ -55,7 +55,7 @@ async def sandbox(args: argparse.Namespace) -> int:
         print(f"kubeconfig: {kubeconfig}")
         print(f"registry: {registry}")
         print(f"try: kubectl --kubeconfig {kubeconfig} get pods -A", flush=True)
-        await _until_signal()
+        await until_signal()
     return 0
 
 
@@ -117,7 +117,7 @@ async def serve(args: argparse.Namespace) -> int:
 
         server = HttpServer(services, host=settings.host, port=settings.port)
         async with anyio.create_task_group() as tg:
-            tg.start_soon(_until_signal, server.stop)
+            tg.start_soon(until_signal, server.stop)
             url = await tg.start(_serve_then_cancel, server, tg.cancel_scope)
             names = ", ".join(e.name for e in services.directory.entries()) or "none"
             print(f"Periscope is serving {url} (clusters: {names})", flush=True)

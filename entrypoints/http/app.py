@@ -16,6 +16,7 @@ from periscope_entrypoints.http.controllers import (
     ResourcesController,
 )
 from periscope_entrypoints.http.controllers.actions import ActionsController
+from periscope_entrypoints.http.controllers.agents import AgentsController
 from periscope_entrypoints.http.controllers.audit import AuditController
 from periscope_entrypoints.http.controllers.auth import ActorController, AuthController
 from periscope_entrypoints.http.controllers.can_i import CanIController
@@ -49,7 +50,7 @@ def create_app(services: Services) -> Litestar:
             ResourcesController,
             EditingController, OpenApiController, ActionsController,
             ExecController, ExecSessionsController,
-            AuthController, ActorController, CanIController, AuditController,
+            AuthController, ActorController, CanIController, AuditController, AgentsController,
             CustomWatchController, LogsController, DebugStreamsController,
         ],
         middleware=[request_id_middleware, session_gate(services)],

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import msgspec
 
 BUILTIN_BACKENDS = ("eks", "kubeconfig", "in-cluster", "agent")
+_CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def is_cluster_name(name: str) -> bool:
+    """A DNS-1123 label of at most 63 characters: what a registry name (and an agent's certificate CN) must be."""
+    return _CLUSTER_NAME.fullmatch(name) is not None
 
 
 class ExecOverrides(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):

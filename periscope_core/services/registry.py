@@ -14,10 +14,9 @@ from typing import Any
 import msgspec
 import yaml
 
-from periscope_core.domain.clusters import BUILTIN_BACKENDS, ClusterEntry, ClusterRegistry
+from periscope_core.domain.clusters import BUILTIN_BACKENDS, ClusterEntry, ClusterRegistry, is_cluster_name
 from periscope_core.domain.errors import ConfigError, ConfigProblem
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _EKS_ARN = re.compile(r"^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EXEC_INT_FIELDS = (
     "serverIdleSeconds", "idleWarnSeconds", "heartbeatSeconds", "maxSessionsPerUser", "maxSessionsTotal",
@@ -80,7 +79,7 @@ def _entry(
         return None, [problem(_field_of(str(exc)), str(exc))]
 
     problems: list[ConfigProblem] = []
-    if not _DNS1123_LABEL.match(entry.name) or len(entry.name) > 63:
+    if not is_cluster_name(entry.name):
         problems.append(problem("name", "must be a DNS-1123 label: at most 63 characters of a-z, 0-9 and '-', "
                                         "starting and ending with a letter or digit"))
     if entry.name in seen:

@@ -119,6 +119,33 @@ def test_feature_values_reach_the_server_settings() -> None:
     assert data["emptyDir"] == {"sizeLimit": "2048Mi"}  # twice audit.maxSizeMB, as the original
 
 
+def test_agent_values_reach_the_server_and_open_the_tunnel_port() -> None:
+    docs = render(ci_values("agent-values"))
+    settings = Settings.from_env({k: v for k, v in container_env(docs).items() if isinstance(v, str)})
+    assert settings.agent_listen_addr == ":8443"
+    assert settings.agent_tunnel_sans == ("agents.periscope.example.com", "localhost")
+    [container] = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert {"name": "agent-tunnel", "containerPort": 8443, "protocol": "TCP"} in container["ports"]
+    tunnel = one(docs, "Service", "periscope-agent-tunnel")
+    assert tunnel["spec"]["type"] == "LoadBalancer"
+    assert tunnel["spec"]["ports"] == [{"name": "agent-tunnel", "port": 8443, "targetPort": "agent-tunnel",
+                                        "protocol": "TCP"}]  # fmt: skip
+    assert tunnel["metadata"]["annotations"] == {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+    # The CA lives in the data volume: a claim keeps it (and every agent's registration) across restarts.
+    assert one(docs, "PersistentVolumeClaim", "periscope-audit")
+    assert {"ports": [{"port": "agent-tunnel", "protocol": "TCP"}]} in one(docs, "NetworkPolicy")["spec"]["ingress"]
+
+
+def test_the_tunnel_is_off_without_agents() -> None:
+    docs = render(ci_values("minimal-values"))
+    assert not any(name.startswith("PERISCOPE_AGENT_") for name in container_env(docs))
+    assert [d for d in docs if d["metadata"]["name"] == "periscope-agent-tunnel"] == []
+    moved = render(with_changes("minimal-values", agent={"enabled": True, "listenAddr": "0.0.0.0:9443"}))
+    assert container_env(moved)["PERISCOPE_AGENT_LISTEN_ADDR"] == "0.0.0.0:9443"
+    [container] = one(moved, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["ports"][-1] == {"name": "agent-tunnel", "containerPort": 9443, "protocol": "TCP"}
+
+
 def test_a_values_change_rolls_the_pods() -> None:
     def annotations(values: dict[str, Any]) -> dict[str, str]:
         metadata: dict[str, str] = one(render(values), "Deployment")["spec"]["template"]["metadata"]["annotations"]
@@ -202,7 +229,9 @@ def test_rendered_rbac_is_what_the_sandbox_is_seeded_with() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"clusters": [{"name": "prod", "backend": "agent"}]}, "backend"),
+        ({"clusters": [{"name": "prod", "backend": "rancher"}]}, "backend"),
+        ({"agent": {"listenAddr": "8443"}}, "listenAddr"),
+        ({"agent": {"caSecretName": "periscope-agent-ca"}}, "caSecretName"),
         ({"clusters": [{"name": "prod", "backend": "eks", "region": "eu-west-1"}]}, "arn"),
         ({"clusters": [{"name": "prod", "backend": "eks", "region": "eu-west-1", "arn": "arn:aws:eks:x"}]}, "arn"),
         ({"clusters": [{"name": "prod", "backend": "kubeconfig"}]}, "kubeconfigPath"),
