@@ -6,6 +6,7 @@ certificate), ``pki`` the deployment's CA and certificates.
 """
 
 from periscope_adapters.agent.client import AgentDialer, backoff_delay
+from periscope_adapters.agent.health import AgentHealth
 from periscope_adapters.agent.hub import AgentBackend, TunnelListener, Tunnels, WebSocketTunnel
 from periscope_adapters.agent.pki import AgentCa, Issued, client_ssl_context, new_csr, spki_sha256
 
@@ -13,6 +14,7 @@ __all__ = [
     "AgentBackend",
     "AgentCa",
     "AgentDialer",
+    "AgentHealth",
     "Issued",
     "TunnelListener",
     "Tunnels",

@@ -8,6 +8,8 @@ Configured from the environment, as the original agent:
 - ``PERISCOPE_REGISTRATION_URL``: where to register (default: the server URL as https);
 - ``PERISCOPE_SERVER_CA_HASH``: ``sha256:<hex>`` SPKI pin of the registration endpoint;
 - ``PERISCOPE_AGENT_STATE_DIR``: where the identity is kept (``/var/lib/periscope-agent``);
+- ``PERISCOPE_AGENT_HEALTH_ADDR``: the probes' ``[host]:port`` (``:8081``; ``/healthz``, and ``/readyz``
+  which answers 503 while the tunnel is down), or ``off``;
 - ``PERISCOPE_LOG_LEVEL``: ``debug``, ``info`` (default), ``warn`` or ``error``.
 
 The cluster is reached as the pod's service account, or through ``--kubeconfig``
@@ -41,6 +43,7 @@ __all__ = ["AgentConfig", "agent_config", "register"]
 
 _log = logging.getLogger("periscope.agent")
 DEFAULT_STATE_DIR = "/var/lib/periscope-agent"
+_HEALTH = ":8081"
 _PIN = re.compile(r"sha256:[0-9a-f]{64}")
 _LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 
@@ -53,6 +56,7 @@ class AgentConfig(msgspec.Struct, frozen=True):
     server_ca_hash: str | None
     state_dir: Path
     log_level: int
+    health: tuple[str, int] | None
 
 
 def register(commands: Any) -> None:  # argparse's subparsers action has no public type
@@ -95,7 +99,18 @@ def agent_config(environ: Mapping[str, str]) -> AgentConfig:
     return AgentConfig(server_url=server, cluster=cluster, registration_url=registration,
                        token=environ.get("PERISCOPE_REGISTRATION_TOKEN", "").strip(), server_ca_hash=pin,
                        state_dir=Path(environ.get("PERISCOPE_AGENT_STATE_DIR", "") or DEFAULT_STATE_DIR),
-                       log_level=_LOG_LEVELS[level])  # fmt: skip
+                       log_level=_LOG_LEVELS[level],
+                       health=_health_addr(environ.get("PERISCOPE_AGENT_HEALTH_ADDR", "") or _HEALTH))  # fmt: skip
+
+
+def _health_addr(text: str) -> tuple[str, int] | None:
+    text = text.strip()
+    if text.lower() == "off":
+        return None
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"PERISCOPE_AGENT_HEALTH_ADDR must be [host]:port or off, not {text!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 async def _register(config: AgentConfig) -> AgentState:
@@ -127,7 +142,7 @@ async def agent(args: argparse.Namespace) -> int:
     if args.context and not args.kubeconfig:
         raise UsageError("--context needs --kubeconfig")
     # Imported here: the agent's TLS and WebSocket libraries are the agent extra.
-    from periscope_adapters.agent import AgentDialer
+    from periscope_adapters.agent import AgentDialer, AgentHealth
     from periscope_adapters.agent.registration import load_state
 
     state = load_state(config.state_dir)
@@ -143,6 +158,9 @@ async def agent(args: argparse.Namespace) -> int:
         _log.info("opening tunnel to %s", config.server_url)
         dialer = AgentDialer(config.server_url, state.ssl_context(), upstream)
         async with anyio.create_task_group() as tg:
+            if config.health is not None:
+                host, port = config.health
+                await tg.start(AgentHealth(dialer, host=host, port=port).serve)
             await tg.start(dialer.run)
             await until_signal()
             tg.cancel_scope.cancel()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -270,6 +271,12 @@ async def test_an_agent_onboards_and_its_cluster_is_served_through_the_tunnel(
         await upstream.aclose()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_the_agent_command_registers_once_then_reconnects_with_its_state(
     hub: LiveConsole, people: dict[str, Browser], tmp_path: Path
 ) -> None:
@@ -279,6 +286,7 @@ def test_the_agent_command_registers_once_then_reconnects_with_its_state(
         "PERISCOPE_REGISTRATION_URL": hub.url,  # plain http is fine on loopback
         "PERISCOPE_CLUSTER_NAME": AGENT,
         "PERISCOPE_AGENT_STATE_DIR": str(tmp_path / "state"),
+        "PERISCOPE_AGENT_HEALTH_ADDR": f"127.0.0.1:{_free_port()}",
     }
     command = [str(Path(sys.executable).parent / "periscope"), "agent", "--kubeconfig", str(hub.kubeconfig),
                "--context", "prod-periscope"]  # fmt: skip
@@ -289,17 +297,21 @@ def test_the_agent_command_registers_once_then_reconnects_with_its_state(
         return response.status_code == 200
 
     logs = []
+    probes = httpx.Client(base_url="http://" + variables["PERISCOPE_AGENT_HEALTH_ADDR"], timeout=5)
     for extra in ({"PERISCOPE_REGISTRATION_TOKEN": token}, {}):
         agent = subprocess.Popen(command, env={**variables, **extra}, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
         try:
             soon(serves, timeout=20)
+            assert probes.get("/readyz").json() == {"status": "ok", "tunnel": "connected"}
+            assert probes.get("/healthz").status_code == 200
             agent.send_signal(signal.SIGTERM)
             _, stderr = agent.communicate(timeout=20)
         finally:
             agent.kill()
         assert agent.returncode == 0, stderr
         logs.append(stderr)
+    probes.close()
     assert "agent registration complete" in logs[0]
     # The second start found the state: it did not register again (the token is spent anyway).
     assert "first boot" not in logs[1]

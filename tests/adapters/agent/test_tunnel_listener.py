@@ -22,6 +22,7 @@ from periscope_adapters.agent import (
     AgentBackend,
     AgentCa,
     AgentDialer,
+    AgentHealth,
     Issued,
     TunnelListener,
     Tunnels,
@@ -147,6 +148,25 @@ async def test_an_agent_cluster_without_a_tunnel_is_unreachable() -> None:
         transport = await h.backend.connect(ClusterEntry(name="edge-1", backend="agent"), BackendContext())
         with pytest.raises(ClusterUnreachable, match="not connected"):
             await KubeClient(transport, cluster="edge-1").list(NAMESPACES)
+
+
+async def test_the_agent_is_ready_only_while_its_tunnel_is_up() -> None:
+    api = ApiServer(name="edge-1")
+    async with hub() as h:
+        dialer = AgentDialer(h.url, client_ssl_context(identity(h.ca, "edge-1"), h.ca.ca_pem),
+                             InProcessTransport(api, ADMIN_USER), backoff_base=0.01, backoff_ceiling=0.05)  # fmt: skip
+        health = AgentHealth(dialer, host="127.0.0.1", port=0)
+        async with anyio.create_task_group() as tg, aiohttp.ClientSession() as http:
+            port = await tg.start(health.serve)
+            probe = f"http://127.0.0.1:{port}"
+            async with http.get(f"{probe}/readyz") as before, http.get(f"{probe}/healthz") as alive:
+                assert (before.status, alive.status) == (503, 200)
+            await tg.start(dialer.run)
+            with anyio.fail_after(10):
+                await dialer.wait_connected()
+            async with http.get(f"{probe}/readyz") as ready:
+                assert (ready.status, (await ready.json())["tunnel"]) == (200, "connected")
+            tg.cancel_scope.cancel()
 
 
 def test_the_listener_certificate_is_renewed_before_it_expires() -> None:
