@@ -1,4 +1,7 @@
 import { useState } from "react";
+import { OnboardDialog } from "../agents/OnboardDialog";
+import { useClusters } from "../api/queries";
+import { useUser } from "../auth/user";
 import { FleetCard, StatusGlyph } from "../fleet/FleetCard";
 import { countByStatus, groupByEnvironment, type ClusterStatus } from "../fleet/summary";
 import { useFleet } from "../fleet/useFleet";
@@ -11,6 +14,12 @@ const ORDER: ClusterStatus[] = ["healthy", "degraded", "unreachable", "unknown",
 export function FleetPage() {
   const fleet = useFleet();
   const [filter, setFilter] = useState("");
+  const [onboarding, setOnboarding] = useState(false);
+  const user = useUser();
+  const clusters = useClusters();
+  // Minting is for audit admins (the server checks too); agent clusters are the registry's own.
+  const agentClusters = (clusters.data ?? []).filter((c) => c.backend === "agent").map((c) => c.name);
+  const canOnboard = user?.auditScope === "all" && agentClusters.length > 0;
   if (fleet.isLoading) return <Loading label="Loading the fleet…" />;
   if (fleet.error && fleet.entries.length === 0) return <ErrorState error={fleet.error} />;
   if (fleet.entries.length === 0) {
@@ -36,7 +45,13 @@ export function FleetPage() {
           <Icon name="search" size={14} />
           <input className="input" placeholder="Filter clusters" aria-label="Filter clusters" value={filter} onChange={(e) => setFilter(e.target.value)} />
         </label>
+        {canOnboard && (
+          <button type="button" className="btn btn-small" onClick={() => setOnboarding(true)}>
+            + Onboard cluster
+          </button>
+        )}
       </div>
+      {onboarding && <OnboardDialog clusters={agentClusters} onClose={() => setOnboarding(false)} />}
       <div className="fleet-groups">
         {groupByEnvironment(visible).map(([environment, entries]) => (
           <section key={environment} className="fleet-group">
