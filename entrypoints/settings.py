@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     watch_per_user_limit: int = DEFAULT_PER_USER_LIMIT
     stream_ping_seconds: float = 15.0
     stream_recheck_seconds: float = 60.0
+    header_timeout: float = 10.0
+    """Seconds a client has to send a request's headers (not read from the environment)."""
     """How often a live stream re-checks that its caller is still signed in."""
     """How often an idle watch or log stream gets a ``: ping`` comment (not read from the environment)."""
     audit: AuditSettings = AuditSettings()

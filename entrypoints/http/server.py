@@ -27,6 +27,7 @@ from anyio.abc import TaskStatus
 from periscope_core.domain.errors import PeriscopeError
 from periscope_entrypoints.bootstrap import Services
 from periscope_entrypoints.http.app import create_app
+from periscope_entrypoints.http.header_timeout import with_header_timeout
 
 __all__ = ["HttpServer"]
 
@@ -79,6 +80,8 @@ class HttpServer:
             # Terminal sockets carry secrets next to attacker-influenced input; compressing
             # them together is a CRIME-style side channel, and it doubles the relay's CPU.
             ws_per_message_deflate=False,
+            # A request head must arrive within a deadline (slowloris); uvicorn has none of its own.
+            http=with_header_timeout(services.settings.header_timeout),
         )
         self._server = _Server(config, before_shutdown=self._end_streams)
 
