@@ -16,6 +16,7 @@ from periscope_adapters.recordings import FileRecordingStore
 from periscope_core.domain.authz import is_audit_admin
 from periscope_core.domain.clusters import BUILTIN_BACKENDS, ClusterRegistry
 from periscope_core.domain.errors import ConfigError
+from periscope_core.ports.aws import AwsApi
 from periscope_core.ports.backends import BackendContext, ClusterBackend
 from periscope_core.services.actions import ActionsService
 from periscope_core.services.audit import AuditPipeline
@@ -24,6 +25,7 @@ from periscope_core.services.backends import load_backends
 from periscope_core.services.browse import BrowseService
 from periscope_core.services.directory import ClusterDirectory
 from periscope_core.services.editing import EditingService
+from periscope_core.services.eks_upgrade import EksUpgradeService
 from periscope_core.services.exec_sessions import ExecSessions
 from periscope_core.services.fleet import FleetService
 from periscope_core.services.helm import HelmService
@@ -60,6 +62,10 @@ class Services:
     fleet: FleetService
     karpenter: KarpenterService
     helm: HelmService
+    eks: EksUpgradeService
+    """The EKS upgrade views (insights, node groups, add-ons), through ``aws``."""
+    aws: AwsApi | None = None
+    """AWS calls as Periscope's own AWS identity; None without the aws extra."""
     agents: AgentHub | None = None
     """Agent tunnels (their listener, CA and tokens) when any cluster is reached through an agent."""
     audit_storage: AuditStorage | None = None
@@ -71,6 +77,8 @@ class Services:
             await self.audit_storage.aclose()
         await self.directory.aclose()
         await self.identity.aclose()
+        if self.aws is not None:
+            await self.aws.aclose()
 
 
 def load_directory(settings: Settings, *, backends: Mapping[str, ClusterBackend] | None = None) -> ClusterDirectory:
@@ -93,8 +101,21 @@ def load_directory(settings: Settings, *, backends: Mapping[str, ClusterBackend]
     return directory
 
 
-async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend] | None = None) -> Services:
+def default_aws_api() -> AwsApi | None:
+    """AWS through aiobotocore and the default credential chain, when the aws extra is installed."""
+    try:
+        from periscope_adapters.eks import BotocoreAwsApi
+    except ImportError:
+        return None
+    return BotocoreAwsApi()
+
+
+async def bootstrap(
+    settings: Settings, *, backends: Mapping[str, ClusterBackend] | None = None, aws: AwsApi | None = None
+) -> Services:
     """Build the services for ``settings``; connections are opened lazily, per cluster.
+
+    ``aws`` replaces the default AWS adapter (tests point one at their AWS peers).
 
     The identity provider and the session store are opened by the server (``Identity.open``);
     the audit database is opened here, and a newer schema in it raises AuditSchemaTooNew.
@@ -112,6 +133,7 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
     if settings.probe_clusters_on_boot:
         await exec_sessions.probe([entry.name for entry in directory.entries()])
     browse = BrowseService(directory)
+    aws = aws if aws is not None else default_aws_api()
     return Services(
         settings=settings, directory=directory, browse=browse, editing=EditingService(directory),
         actions=ActionsService(directory), openapi=OpenApiProxy(directory), audit=audit, exec_sessions=exec_sessions,
@@ -120,5 +142,5 @@ async def bootstrap(settings: Settings, *, backends: Mapping[str, ClusterBackend
                                                            ping_interval=settings.stream_ping_seconds)),
         logs=LogService(directory, ping_interval=settings.stream_ping_seconds), audit_storage=audit_storage,
         fleet=FleetService(directory, browse), karpenter=KarpenterService(directory), helm=HelmService(directory),
-        agents=agents,
+        agents=agents, eks=EksUpgradeService(directory, aws, identity.can_i), aws=aws,
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import tempfile
 
 from aiobotocore.config import AioConfig
@@ -20,16 +19,12 @@ from kubernetes_asyncio.client import Configuration
 
 from periscope_adapters.eks.tokens import StsTokenSource, aws_failure
 from periscope_adapters.kube import KubeAsyncioTransport
-from periscope_core.domain.clusters import ClusterEntry
+from periscope_core.domain.clusters import ClusterEntry, parse_eks_arn
 from periscope_core.domain.errors import ClusterUnreachable, ConfigError, ConfigProblem
 from periscope_core.ports.backends import BackendContext, ClusterBackend
 from periscope_core.ports.transport import ClusterTransport
 
 __all__ = ["EksBackend"]
-
-_ARN = re.compile(
-    r"^arn:aws[a-z-]*:eks:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):cluster/(?P<name>[A-Za-z0-9][\w-]*)$"
-)
 
 
 class EksBackend(ClusterBackend):
@@ -50,13 +45,13 @@ class EksBackend(ClusterBackend):
     def validate(self, entry: ClusterEntry) -> list[tuple[str, str]]:
         if not entry.arn:
             return [("arn", "an eks cluster needs its ARN (arn:aws:eks:<region>:<account>:cluster/<name>)")]
-        match = _ARN.match(entry.arn)
-        if match is None:
+        arn = parse_eks_arn(entry.arn)
+        if arn is None:
             return [("arn", f"not an EKS cluster ARN: {entry.arn!r}")]
         if not entry.region:
             return [("region", "an eks cluster needs its region")]
-        if match["region"] != entry.region:
-            return [("region", f"{entry.region!r} is not the region in the ARN ({match['region']})")]
+        if arn.region != entry.region:
+            return [("region", f"{entry.region!r} is not the region in the ARN ({arn.region})")]
         return []
 
     async def connect(self, entry: ClusterEntry, context: BackendContext) -> ClusterTransport:
@@ -64,9 +59,9 @@ class EksBackend(ClusterBackend):
         if problems:
             field, message = problems[0]
             raise ConfigError([ConfigProblem(file="registry", entry=entry.name, field=field, message=message)])
-        match = _ARN.match(entry.arn)
-        assert match is not None  # validated above
-        cluster_name = match["name"]
+        arn = parse_eks_arn(entry.arn)
+        assert arn is not None  # validated above
+        cluster_name = arn.name
         endpoint, ca_pem = await self._describe(entry, cluster_name)
         tokens = StsTokenSource(self._session, cluster_name=cluster_name, region=entry.region,
                                 endpoint_url=self._sts_endpoint_url)  # fmt: skip

@@ -21,6 +21,7 @@ from periscope_entrypoints.http.controllers.audit import AuditController
 from periscope_entrypoints.http.controllers.auth import ActorController, AuthController
 from periscope_entrypoints.http.controllers.can_i import CanIController
 from periscope_entrypoints.http.controllers.editing import EditingController, OpenApiController
+from periscope_entrypoints.http.controllers.eks import EksController
 from periscope_entrypoints.http.controllers.exec import ExecController, ExecSessionsController
 from periscope_entrypoints.http.controllers.fleet import FleetController
 from periscope_entrypoints.http.controllers.helm import HelmController
@@ -45,6 +46,7 @@ def create_app(services: Services) -> Litestar:
             ClustersController,
             FleetController,
             KarpenterController,
+            EksController,
             HelmController,
             CustomResourcesController,
             ResourcesController,

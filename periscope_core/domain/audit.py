@@ -47,6 +47,8 @@ Verb = Literal[
     # What it left to the log stream only, or did not record at all.
     "login", "logout", "login_denied", "agent_token_mint", "agent_register", "exec_forced_close",
     "karpenter_read", "helm_read",
+    # The EKS views call AWS as Periscope, so who caused those calls is recorded.
+    "eks_read",
     # A browser sent here by another site tried to open a shell (cross-site WebSocket hijacking).
     "ws_origin_rejected",
     # Reading the audit log in bulk is itself audited.

@@ -8,11 +8,28 @@ import msgspec
 
 BUILTIN_BACKENDS = ("eks", "kubeconfig", "in-cluster", "agent")
 _CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+_EKS_ARN = re.compile(
+    r"^arn:aws[a-z-]*:eks:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):cluster/(?P<name>[A-Za-z0-9][\w-]*)$"
+)
 
 
 def is_cluster_name(name: str) -> bool:
     """A DNS-1123 label of at most 63 characters: what a registry name (and an agent's certificate CN) must be."""
     return _CLUSTER_NAME.fullmatch(name) is not None
+
+
+class EksArn(msgspec.Struct, frozen=True):
+    """The parts of ``arn:aws:eks:<region>:<account>:cluster/<name>``."""
+
+    region: str
+    account: str
+    name: str
+
+
+def parse_eks_arn(arn: str) -> EksArn | None:
+    """The cluster ARN's parts, or None when ``arn`` is not an EKS cluster ARN."""
+    match = _EKS_ARN.match(arn)
+    return None if match is None else EksArn(match["region"], match["account"], match["name"])
 
 
 class ExecOverrides(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):

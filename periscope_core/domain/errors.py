@@ -319,3 +319,34 @@ class ShuttingDown(PeriscopeError):
 
     def __init__(self) -> None:
         super().__init__("the server is shutting down; reconnect shortly")
+
+
+class NotEks(PeriscopeError):
+    """An EKS-only view asked of a cluster that is not reached through the eks backend."""
+
+    code = "E_NOT_EKS"
+    http_status = 422
+
+    def __init__(self, cluster: str, backend: str) -> None:
+        super().__init__(f"cluster {cluster} uses the {backend} backend; this view needs an eks cluster")
+
+
+class AwsError(PeriscopeError):
+    """An AWS API call Periscope made with its own AWS identity failed.
+
+    The caller cannot fix these: the message names the action so the operator can.
+    """
+
+    code = "E_AWS_UNAVAILABLE"
+    http_status = 502
+
+
+class AwsAccessDenied(AwsError):
+    """Periscope's AWS role may not call the action (its IAM policy lacks it, or scopes it wrongly)."""
+
+    code = "E_AWS_ACCESS_DENIED"
+
+
+class AwsResourceNotFound(AwsError):
+    code = "E_NOT_FOUND"
+    http_status = 404

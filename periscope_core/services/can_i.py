@@ -16,7 +16,6 @@ namespaces where the same action is allowed, from one rules review per namespace
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
@@ -33,6 +32,7 @@ from periscope_core.domain.errors import (
 from periscope_core.domain.identity import BRIDGE, Impersonation
 from periscope_core.domain.resources import GroupVersionResource
 from periscope_core.services.kube import KubeClient
+from periscope_core.services.ttl_cache import TtlCache
 
 __all__ = ["MAX_CHECKS", "AccessCheck", "CanIService", "CheckResult"]
 
@@ -122,32 +122,6 @@ def _reason(exc: Exception) -> str:
     return UNREACHABLE
 
 
-class _TtlCache:
-    """Least-recently-used entries, each valid for ``ttl`` seconds; ``ttl`` 0 caches nothing."""
-
-    def __init__(self, *, ttl: float, max_entries: int, clock: Callable[[], float]) -> None:
-        self._ttl, self._max, self._clock = ttl, max_entries, clock
-        self._entries: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
-
-    def get(self, key: Hashable) -> object | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if entry[0] <= self._clock():
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return entry[1]
-
-    def put(self, key: Hashable, value: object) -> None:
-        if self._ttl <= 0:
-            return
-        self._entries[key] = (self._clock() + self._ttl, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-
-
 class CanIService:
     """Batched, cached, fail-closed access checks; one instance serves every cluster."""
 
@@ -161,7 +135,7 @@ class CanIService:
         namespace_scan_limit: int = 200,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._cache = _TtlCache(ttl=ttl, max_entries=max_entries, clock=clock)
+        self._cache = TtlCache(ttl=ttl, max_entries=max_entries, clock=clock)
         self._timeout = review_timeout
         self._concurrency = concurrency
         self._scan_limit = namespace_scan_limit

@@ -14,10 +14,15 @@ from typing import Any
 import msgspec
 import yaml
 
-from periscope_core.domain.clusters import BUILTIN_BACKENDS, ClusterEntry, ClusterRegistry, is_cluster_name
+from periscope_core.domain.clusters import (
+    BUILTIN_BACKENDS,
+    ClusterEntry,
+    ClusterRegistry,
+    is_cluster_name,
+    parse_eks_arn,
+)
 from periscope_core.domain.errors import ConfigError, ConfigProblem
 
-_EKS_ARN = re.compile(r"^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EXEC_INT_FIELDS = (
     "serverIdleSeconds", "idleWarnSeconds", "heartbeatSeconds", "maxSessionsPerUser", "maxSessionsTotal",
 )
@@ -92,7 +97,7 @@ def _entry(
             problems.append(problem("region", "required for backend eks"))
         if not entry.arn:
             problems.append(problem("arn", "required for backend eks"))
-        elif not _EKS_ARN.match(entry.arn):
+        elif parse_eks_arn(entry.arn) is None:
             problems.append(problem("arn", "expected arn:aws:eks:<region>:<account>:cluster/<name>"))
     if entry.backend == "kubeconfig" and not entry.kubeconfigPath:
         problems.append(problem("kubeconfigPath", "required for backend kubeconfig"))
