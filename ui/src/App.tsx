@@ -12,6 +12,7 @@ import { KarpenterPage } from "./pages/KarpenterPage";
 import { CustomListPage, KindListPage } from "./pages/ListPages";
 import { NotFound } from "./pages/NotFound";
 import { OverviewPage } from "./pages/OverviewPage";
+import { UpgradesPage } from "./pages/UpgradesPage";
 
 function Overview() {
   return <OverviewPage cluster={useCluster()} />;
@@ -23,6 +24,10 @@ function Crds() {
 
 function Karpenter() {
   return <KarpenterPage cluster={useCluster().name} />;
+}
+
+function Upgrades() {
+  return <UpgradesPage cluster={useCluster()} />;
 }
 
 function Helm() {
@@ -56,6 +61,7 @@ const router = createBrowserRouter([
             { index: true, element: <Overview /> },
             { path: "crds", element: <Crds /> },
             { path: "karpenter", element: <Karpenter /> },
+            { path: "upgrades", element: <Upgrades /> },
             { path: "helm", element: <Helm /> },
             { path: "helm/:ns/:name", element: <HelmRelease /> },
             { path: "customresources/:group/:version/:plural", element: <CustomList /> },

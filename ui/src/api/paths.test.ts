@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionUrl, execUrl, listUrl, objectUrl, openApiUrl, resourceUrl, watchUrl } from "./paths";
+import { API, actionUrl, execUrl, listUrl, objectUrl, openApiUrl, resourceUrl, watchUrl } from "./paths";
 
 const nodepools = { plural: "nodepools", crd: { group: "karpenter.sh", version: "v1" } };
 
@@ -45,5 +45,12 @@ describe("API paths", () => {
       "/api/clusters/prod/pods/shop/web-0/exec/check?container=app",
     );
     expect(openApiUrl("prod", "apis/apps/v1")).toBe("/api/clusters/prod/openapi/v3/apis/apps/v1");
+  });
+
+  it("builds the EKS upgrade routes, encoding the insight id", () => {
+    expect(API.eksInsights("prod")).toBe("/api/clusters/prod/eks/upgrade-insights");
+    expect(API.eksInsight("prod", "a1/b?c")).toBe("/api/clusters/prod/eks/upgrade-insights/a1%2Fb%3Fc");
+    expect(API.eksNodegroups("prod")).toBe("/api/clusters/prod/eks/nodegroups");
+    expect(API.eksAddons("prod")).toBe("/api/clusters/prod/eks/addons");
   });
 });

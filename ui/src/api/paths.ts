@@ -150,4 +150,8 @@ export const API = {
   crds: (cluster: string) => `/api/clusters/${enc(cluster)}/crds`,
   canI: (cluster: string) => `/api/clusters/${enc(cluster)}/can-i`,
   karpenter: (cluster: string) => `/api/clusters/${enc(cluster)}/karpenter`,
+  eksInsights: (cluster: string) => `/api/clusters/${enc(cluster)}/eks/upgrade-insights`,
+  eksInsight: (cluster: string, id: string) => `/api/clusters/${enc(cluster)}/eks/upgrade-insights/${enc(id)}`,
+  eksNodegroups: (cluster: string) => `/api/clusters/${enc(cluster)}/eks/nodegroups`,
+  eksAddons: (cluster: string) => `/api/clusters/${enc(cluster)}/eks/addons`,
 } as const;

@@ -6,7 +6,7 @@ export const OUTCOMES: readonly Outcome[] = ["success", "failure", "denied"];
 export const VERBS = [
   "apply", "delete", "trigger", "exec_open", "exec_close", "exec_forced_close", "secret_reveal", "log_open",
   "bulk_download", "login", "logout", "login_denied", "agent_token_mint", "agent_register", "karpenter_read",
-  "helm_read", "audit_export", "ws_origin_rejected",
+  "helm_read", "eks_read", "audit_export", "ws_origin_rejected",
 ] as const;
 
 export interface AuditRecord {

@@ -15,7 +15,7 @@ export function ClusterScope() {
   if (!info) return <NotFound what={`cluster “${cluster}”`} />;
   return (
     <div className="cluster-scope">
-      <Sidebar cluster={cluster} />
+      <Sidebar cluster={cluster} backend={info.backend} />
       <div className="cluster-page">
         <Outlet context={info} />
       </div>

@@ -1,6 +1,7 @@
 import { NavLink, useParams, useSearchParams } from "react-router";
 import { useCrds } from "../api/queries";
 import type { CrdInfo } from "../api/types";
+import { hasUpgrades } from "../eks/upgrades";
 import { hasKarpenterV1 } from "../karpenter/types";
 import { KINDS, SECTIONS } from "../kinds/registry";
 import { clusterPath, listPath } from "../state/url";
@@ -12,7 +13,7 @@ function groupCrds(crds: readonly CrdInfo[]): [string, CrdInfo[]][] {
 }
 
 /** Overview, every registry kind by section, and the cluster's custom resources by group. */
-export function Sidebar({ cluster }: { cluster: string }) {
+export function Sidebar({ cluster, backend }: { cluster: string; backend: string }) {
   const [params] = useSearchParams();
   const { group: activeGroup } = useParams();
   const ns = params.get("ns");
@@ -31,6 +32,11 @@ export function Sidebar({ cluster }: { cluster: string }) {
       {hasKarpenterV1(crds.data ?? []) && (
         <NavLink to={`${clusterPath(cluster)}/karpenter`} className={item}>
           Karpenter
+        </NavLink>
+      )}
+      {hasUpgrades({ backend }) && (
+        <NavLink to={`${clusterPath(cluster)}/upgrades`} className={item}>
+          Upgrades
         </NavLink>
       )}
       {SECTIONS.map((section) => (
