@@ -17,12 +17,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiosqlite
+import anyio
 
 from periscope_adapters.sqlite._rows import SELECT_CHAIN, chain_values
 from periscope_core.domain.audit import AuditSchemaTooNew, AuditStorageError, StorageProblem
 from periscope_core.domain.audit_chain import GENESIS, chain_hash
 
-__all__ = ["LATEST_VERSION", "connect", "migrate", "storage_error"]
+__all__ = ["LATEST_VERSION", "connect", "migrate", "open_database", "storage_error"]
 
 log = logging.getLogger("periscope.audit")
 
@@ -134,6 +135,25 @@ async def migrate(conn: aiosqlite.Connection, path: str) -> int:
         log.info("audit database %s migrated to schema version %d", path, version)
     return found
 
+
+
+async def open_database(
+    path: str, *, create: bool, busy_timeout_ms: int, cache_mb: int = 16
+) -> tuple[aiosqlite.Connection, int]:
+    """A connection with the schema brought up to date, and the version found before.
+
+    A connection whose migration fails is closed (even under cancellation) before the
+    error leaves, as AuditStorageError or AuditSchemaTooNew.
+    """
+    conn = await connect(path, create=create, busy_timeout_ms=busy_timeout_ms, cache_mb=cache_mb)
+    try:
+        return conn, await migrate(conn, path)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            await conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise storage_error(exc, path) from exc
+        raise
 
 def _statements(script: str) -> list[str]:
     out: list[str] = []

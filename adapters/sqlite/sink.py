@@ -18,7 +18,7 @@ import aiosqlite
 import anyio
 from anyio.abc import TaskStatus
 
-from periscope_adapters.sqlite._db import connect, migrate, storage_error
+from periscope_adapters.sqlite._db import open_database, storage_error
 from periscope_adapters.sqlite._retention import PruneResult, checkpoint, prune
 from periscope_adapters.sqlite._rows import INSERT, insert_rows
 from periscope_core.domain.audit import AuditEvent, AuditSettings, AuditStorageError, to_unix_nanos
@@ -56,16 +56,8 @@ class SqliteAuditSink(AuditSink):
 
     async def _connection(self) -> aiosqlite.Connection:
         if self._conn is None:
-            conn = await connect(self.path, create=True, busy_timeout_ms=self._busy_timeout_ms, cache_mb=64)
-            try:
-                self._schema_found = await migrate(conn, self.path)
-            except BaseException as exc:
-                with anyio.CancelScope(shield=True):
-                    await conn.close()
-                if isinstance(exc, sqlite3.Error):
-                    raise storage_error(exc, self.path) from exc
-                raise
-            self._conn = conn
+            self._conn, self._schema_found = await open_database(
+                self.path, create=True, busy_timeout_ms=self._busy_timeout_ms, cache_mb=64)  # fmt: skip
         return self._conn
 
     async def _drop(self, exc: BaseException) -> None:

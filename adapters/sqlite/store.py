@@ -17,7 +17,7 @@ import aiosqlite
 import anyio
 import msgspec
 
-from periscope_adapters.sqlite._db import connect, migrate, storage_error
+from periscope_adapters.sqlite._db import open_database, storage_error
 from periscope_adapters.sqlite._filters import where
 from periscope_adapters.sqlite._rows import SELECT_CHAIN, SELECT_RECORD, chain_values, record
 from periscope_core.domain.audit import AuditRecord
@@ -52,16 +52,7 @@ class SqliteAuditStore(AuditStore):
     async def _connection(self) -> aiosqlite.Connection:
         async with self._lock:
             if self._conn is None:
-                conn = await connect(self.path, create=False, busy_timeout_ms=self._busy_timeout_ms)
-                try:
-                    await migrate(conn, self.path)
-                except BaseException as exc:
-                    with anyio.CancelScope(shield=True):
-                        await conn.close()
-                    if isinstance(exc, sqlite3.Error):
-                        raise storage_error(exc, self.path) from exc
-                    raise
-                self._conn = conn
+                self._conn, _ = await open_database(self.path, create=False, busy_timeout_ms=self._busy_timeout_ms)
             return self._conn
 
     async def _rows(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
